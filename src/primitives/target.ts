@@ -1,0 +1,43 @@
+/**
+ * The proof-of-work target: a block is valid when its hash, read as an unsigned
+ * big-endian 256-bit integer, is <= target (SPEC 1). All nodes of a network share it.
+ */
+import { FormatError } from './bytes.js';
+
+/** The seed's TARGET = 2**235: about one valid hash in 2^21 (2,097,152) tries. */
+export const DEFAULT_TARGET = 1n << 235n;
+export const MAX_TARGET = (1n << 256n) - 1n;
+
+/**
+ * Parses a target as written on a command line: `0xHEX`, `2^N` (or `2**N`), or decimal.
+ * Refuses anything outside 1 .. 2^256-1 with a reason.
+ */
+export function parseTarget(text: string): bigint {
+  const spelled = text.trim();
+  let value: bigint;
+  const power = /^2(?:\^|\*\*)(\d{1,3})$/.exec(spelled);
+  if (power) {
+    value = 1n << BigInt(power[1]!);
+  } else if (/^0[xX][0-9a-fA-F]{1,64}$/.test(spelled)) {
+    value = BigInt(spelled);
+  } else if (/^\d{1,78}$/.test(spelled)) {
+    value = BigInt(spelled);
+  } else {
+    throw new FormatError(`target must be 0xHEX, 2^N or a decimal integer, got "${text}"`);
+  }
+  if (value < 1n || value > MAX_TARGET) {
+    throw new FormatError(`target must be between 1 and 2^256-1, got ${spelled}`);
+  }
+  return value;
+}
+
+/** Short human form of a target: `2^235` when it is a power of two, hex otherwise. */
+export function formatTarget(target: bigint): string {
+  if (target > 0n && (target & (target - 1n)) === 0n) return `2^${target.toString(2).length - 1}`;
+  return '0x' + target.toString(16);
+}
+
+/** Expected number of hashes to find one valid nonce: 2^256 / (target + 1). */
+export function expectedHashes(target: bigint): number {
+  return Number((1n << 256n) / (target + 1n));
+}
