@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { blockVectors, malformedVectors, minedVectors } from './helpers/vectors.js';
+import { runCli } from './helpers/cli.js';
+
+const jsonLines = (text: string): unknown[] =>
+  text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as unknown);
+
+describe('powchain block verify', () => {
+  it('prints the hash and validity of every block the seed made, one line per input', async () => {
+    const input = blockVectors.map((v) => v.encoding).join('\n') + '\n';
+    const result = await runCli(['block', 'verify'], input);
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout)).toEqual(blockVectors.map((v) => ({ hash: v.hash, valid_pow: v.valid_pow_2_235 })));
+  });
+
+  it('judges validity against --target', async () => {
+    const input = minedVectors.map((v) => v.encoding).join('\n') + '\n';
+    const loose = await runCli(['block', 'verify', '--target', '2^240'], input);
+    const strict = await runCli(['block', 'verify', '--target', '2^200'], input);
+    expect(jsonLines(loose.stdout).map((line) => (line as { valid_pow: boolean }).valid_pow)).toEqual(
+      minedVectors.map((v) => v.target_log2 <= 240),
+    );
+    expect(jsonLines(strict.stdout).every((line) => (line as { valid_pow: boolean }).valid_pow === false)).toBe(true);
+  });
+
+  it('answers each malformed line with an error and carries on with the next one', async () => {
+    const good = blockVectors[0]!;
+    const input = malformedVectors.flatMap((v) => [v.wire, good.encoding]).join('\n') + '\n';
+    const result = await runCli(['block', 'verify'], input);
+    expect(result.code).toBe(0);
+    const lines = jsonLines(result.stdout) as Array<Record<string, unknown>>;
+    expect(lines).toHaveLength(2 * malformedVectors.length);
+    lines.forEach((line, i) => {
+      if (i % 2 === 0) expect(typeof line.error).toBe('string');
+      else expect(line).toEqual({ hash: good.hash, valid_pow: good.valid_pow_2_235 });
+    });
+  });
+
+  it('refuses a bad --target with a one-line error and a non-zero exit', async () => {
+    const result = await runCli(['block', 'verify', '--target', 'lots'], '');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('target must be 0xHEX, 2^N or a decimal integer');
+    expect(result.stderr).not.toContain('    at ');
+  });
+});
+
+describe('powchain block mine', () => {
+  it.each(minedVectors.map((v, i) => [i, v] as const))(
+    'finds the seed\'s nonce for mined vector %i with one thread',
+    async (_, v) => {
+      const result = await runCli([
+        'block', 'mine', '--threads', '1',
+        '--data-base64', v.data_b64, '--prev', v.previous_hash, '--target', v.target,
+      ]);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toBe(v.encoding + '\n');
+    },
+  );
+
+  it('takes text data and the genesis parent by default', async () => {
+    const result = await runCli(['block', 'mine', '--threads', '1', '--data', 'Genesis', '--target', '2^248']);
+    const verified = await runCli(['block', 'verify', '--target', '2^248'], result.stdout);
+    expect(JSON.parse(result.stdout)).toMatchObject({ data: 'R2VuZXNpcw==', previous_hash: '00'.repeat(32) });
+    expect(JSON.parse(verified.stdout)).toMatchObject({ valid_pow: true });
+  });
+
+  it('refuses a missing --data and a short --prev with clear errors', async () => {
+    const missing = await runCli(['block', 'mine']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('--data');
+    const short = await runCli(['block', 'mine', '--data', 'x', '--prev', 'abcd']);
+    expect(short.code).not.toBe(0);
+    expect(short.stderr).toContain('hash must be 32 bytes, got 2');
+  });
+});
