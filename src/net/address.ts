@@ -1,0 +1,54 @@
+/**
+ * Peer addresses as the seed spells them: `host:port`, where `host` alone means port 5000.
+ * Parsed and checked here, at the edge, with a reason for every refusal.
+ */
+import { isIP } from 'node:net';
+
+export const DEFAULT_PORT = 5000;
+
+export interface PeerAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export class AddressError extends Error {
+  override readonly name = 'AddressError';
+}
+
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** `host:port` or `host`; the port must be 1..65535 (0, "any free port", when `allowAnyPort`). */
+export function parseAddress(text: string, options: { allowAnyPort?: boolean } = {}): PeerAddress {
+  const spelled = text.trim();
+  const colon = spelled.lastIndexOf(':');
+  const host = colon === -1 ? spelled : spelled.slice(0, colon);
+  const portText = colon === -1 ? String(DEFAULT_PORT) : spelled.slice(colon + 1);
+  if (host.length === 0) throw new AddressError(`address "${text}" has no host (expected host:port)`);
+  if (isIP(host) !== 4 && !HOSTNAME.test(host)) {
+    throw new AddressError(`address "${text}": "${host}" is not an IPv4 address or a host name`);
+  }
+  if (!/^\d{1,5}$/.test(portText)) throw new AddressError(`address "${text}": port "${portText}" is not a number`);
+  const port = Number(portText);
+  const lowest = options.allowAnyPort ? 0 : 1;
+  if (port < lowest || port > 65_535) {
+    throw new AddressError(`address "${text}": port must be between ${lowest} and 65535, got ${port}`);
+  }
+  return { host, port };
+}
+
+/** A comma-separated list of addresses, as the seed's `others` argument. Empty items are skipped. */
+export function parseAddressList(text: string): PeerAddress[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0)
+    .map((item) => parseAddress(item));
+}
+
+export function formatAddress(address: PeerAddress): string {
+  return `${address.host}:${address.port}`;
+}
+
+export function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
+  return a.host === b.host && a.port === b.port;
+}

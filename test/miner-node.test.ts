@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { Block } from '../src/primitives/block.js';
+import { bytesToHex } from '../src/primitives/bytes.js';
+import { MAX_TARGET } from '../src/primitives/target.js';
+import { MemoryNetwork } from '../src/net/memory-network.js';
+import { MinerNode } from '../src/node/miner-node.js';
+import type { NodeEvent } from '../src/node/events.js';
+import { FakeMiner } from './helpers/fake-miner.js';
+import { malformedVectors } from './helpers/vectors.js';
+
+const A = { host: '127.0.0.1', port: 5000 };
+const B = { host: '127.0.0.1', port: 5001 };
+const C = { host: '127.0.0.1', port: 5002 };
+// Long enough for a search result to be handled and its datagrams delivered (zero-delay timers).
+const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
+
+function startNode(network: MemoryNetwork, address: typeof A, genesis: boolean, stopAtHeight?: number) {
+  const miner = new FakeMiner();
+  const events: NodeEvent[] = [];
+  const node = new MinerNode({
+    transport: network.bind(address),
+    miner,
+    peers: [A, B, C],
+    genesis,
+    target: MAX_TARGET,
+    tieBreak: 'first-seen',
+    hashrateIntervalMs: 0,
+    stopAtHeight,
+  });
+  node.onEvent((event) => events.push(event));
+  const finished = node.run();
+  return { node, miner, events, finished };
+}
+
+/** The parent hash inside a job's prefix (data || previous_hash). */
+const parentOf = (prefix: Uint8Array): string => bytesToHex(prefix.subarray(prefix.length - 32));
+
+describe('miner node', () => {
+  it('follows the seed\'s genesis flow: one node mines Genesis, the others adopt it and all mine on it', async () => {
+    const network = new MemoryNetwork();
+    const b = startNode(network, B, false);
+    const c = startNode(network, C, false);
+    const a = startNode(network, A, true);
+    expect(new TextDecoder().decode(a.miner.current!.prefix.subarray(0, 7))).toBe('Genesis');
+    a.miner.solve(7n);
+    await tick();
+    const genesis = new Block('Genesis', undefined, 7n).hashHex();
+    for (const peer of [a, b, c]) {
+      expect(peer.node.tree?.root.hash).toBe(genesis);
+      expect(parentOf(peer.miner.current!.prefix)).toBe(genesis);
+    }
+    expect(b.events).toContainEqual({ event: 'genesis', hash: genesis, from: '127.0.0.1:5000' });
+    // Payload host:port:i, i = own blocks accepted so far.
+    expect(new TextDecoder().decode(b.miner.current!.prefix.subarray(0, 16))).toBe('127.0.0.1:5001:0');
+    for (const peer of [a, b, c]) await peer.node.stop();
+  });
+
+  it('stops its search the moment a rival block wins and mines on the new head', async () => {
+    const network = new MemoryNetwork();
+    const b = startNode(network, B, false);
+    const a = startNode(network, A, true);
+    a.miner.solve();
+    await tick();
+    const jobOnGenesis = a.miner.current!;
+    b.miner.solve(42n);
+    await tick();
+    expect(jobOnGenesis.outcome).toEqual({ status: 'preempted', hashes: 0 });
+    const rival = b.node.tree!.head;
+    expect(rival.height).toBe(1);
+    expect(a.node.tree!.head.hash).toBe(rival.hash);
+    expect(parentOf(a.miner.current!.prefix)).toBe(rival.hash);
+    // B's own counter moved on: its next payload is host:port:1.
+    expect(new TextDecoder().decode(b.miner.current!.prefix.subarray(0, 16))).toBe('127.0.0.1:5001:1');
+    expect(a.events).toContainEqual({ event: 'block', hash: rival.hash, height: 1, from: '127.0.0.1:5001', status: 'accepted' });
+    for (const peer of [a, b]) await peer.node.stop();
+  });
+
+  it('reports a refused block with its reason and keeps mining what it was mining', async () => {
+    const network = new MemoryNetwork();
+    const a = startNode(network, A, true);
+    a.miner.solve();
+    await tick();
+    const job = a.miner.current!;
+    const sender = network.bind(B);
+    const orphan = new Block('orphan', new Uint8Array(32).fill(9), 1n);
+    await sender.send(A, new TextEncoder().encode(orphan.encode()));
+    await tick();
+    expect(a.events).toContainEqual({ event: 'block', hash: orphan.hashHex(), from: '127.0.0.1:5001', status: 'rejected', reason: 'unknown-parent' });
+    expect(a.miner.current).toBe(job);
+    await a.node.stop();
+  });
+
+  it('counts every malformed datagram as junk and never throws', async () => {
+    const network = new MemoryNetwork();
+    const a = startNode(network, A, true);
+    a.miner.solve();
+    await tick();
+    const job = a.miner.current!;
+    const sender = network.bind(B);
+    for (const { wire } of malformedVectors) await sender.send(A, new TextEncoder().encode(wire));
+    await sender.send(A, new Uint8Array([0xff, 0xfe, 0x00]));
+    await tick();
+    expect(a.node.junkCount).toBe(malformedVectors.length + 1);
+    expect(a.events.filter((event) => event.event === 'junk')).toHaveLength(malformedVectors.length + 1);
+    expect(a.miner.current).toBe(job);
+    await a.node.stop();
+  });
+
+  it('broadcasts its own blocks to every peer but itself, and stops at --stop-at-height', async () => {
+    const network = new MemoryNetwork();
+    const b = startNode(network, B, false, 2);
+    const a = startNode(network, A, true, 2);
+    a.miner.solve();
+    await tick();
+    a.miner.solve();
+    await tick();
+    expect(b.node.tree?.head.height).toBe(1);
+    a.miner.solve();
+    const reason = await a.finished;
+    expect(reason).toBe('reached height 2');
+    const exit = a.events.find((event) => event.event === 'exit');
+    expect(exit).toMatchObject({ event: 'exit', height: 2, reason: 'reached height 2' });
+    expect(exit && exit.event === 'exit' && exit.chain).toHaveLength(3);
+    expect(a.miner.closed).toBe(true);
+    await tick();
+    // The last block went out before the node stopped: B has it too, and stops at the same height.
+    expect(await b.finished).toBe('reached height 2');
+    // Three blocks, each sent to B and C (C is not running: those datagrams are lost), never to A itself.
+    expect(network.sent).toBe(6);
+    expect(network.dropped).toBe(3);
+  });
+});
