@@ -1,0 +1,50 @@
+/**
+ * The reference answer to "does this nonce work?", computed with node:crypto: every
+ * engine is checked against it (the verify wrapper, the pool, the tests).
+ */
+import { createHash } from 'node:crypto';
+
+/** 2^256: a target at or above 2^256 - 1 accepts every hash. */
+const HASH_SPACE = 1n << 256n;
+
+/** Writes `nonce` as the 8-byte unsigned big-endian `p_o_w` into `out` at `offset`. */
+export function writeNonce(out: Uint8Array, offset: number, nonce: bigint): void {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  view.setBigUint64(offset, nonce, false);
+}
+
+/** SHA-256(prefix || nonce) with node:crypto, where prefix = data || previous_hash. */
+export function blockHash(prefix: Uint8Array, nonce: bigint): Uint8Array {
+  const nonceBytes = new Uint8Array(8);
+  writeNonce(nonceBytes, 0, nonce);
+  return createHash('sha256').update(prefix).update(nonceBytes).digest();
+}
+
+/** The target as eight big-endian unsigned 32-bit words, clamped to 2^256 - 1. */
+export function targetWords(target: bigint): Uint32Array {
+  if (target < 0n) throw new RangeError(`target must be >= 0, got ${target}`);
+  const clamped = target >= HASH_SPACE ? HASH_SPACE - 1n : target;
+  const words = new Uint32Array(8);
+  for (let i = 0; i < 8; i++) words[i] = Number((clamped >> BigInt(224 - 32 * i)) & 0xffffffffn);
+  return words;
+}
+
+/** True when `hash`, read as a big-endian 256-bit unsigned integer, is <= `target`. */
+export function hashMeetsTarget(hash: Uint8Array, target: bigint): boolean {
+  if (hash.length !== 32) throw new RangeError(`hash must be 32 bytes, got ${hash.length}`);
+  if (target >= HASH_SPACE - 1n) return true;
+  if (target < 0n) return false;
+  let value = 0n;
+  for (const byte of hash) value = (value << 8n) | BigInt(byte);
+  return value <= target;
+}
+
+/** Compares hash words (unsigned, big-endian order) with target words: true when hash <= target. */
+export function wordsMeetTarget(hash: ArrayLike<number>, target: Uint32Array): boolean {
+  for (let i = 0; i < 8; i++) {
+    const h = hash[i]! >>> 0;
+    const t = target[i]!;
+    if (h !== t) return h < t;
+  }
+  return true;
+}

@@ -1,0 +1,71 @@
+/**
+ * Nobody believes an engine's nonce until node:crypto agrees (SPEC 6).
+ *
+ * `verifiedEngine()` wraps an engine so that every nonce its searches report is rehashed
+ * with node:crypto; a nonce outside the searched range, or whose hash is above the
+ * target, or a `tried` count that does not match it, throws `EngineMismatchError`.
+ * That is a broken invariant (a miscompiled WASM build, a bug in a hand-written round),
+ * not an expected refusal, hence an exception rather than a verdict.
+ */
+import type { Engine, EngineName, NonceSearcher, SearchResult } from './engine.js';
+import { blockHash, hashMeetsTarget } from './pow-check.js';
+
+export class EngineMismatchError extends Error {
+  override readonly name = 'EngineMismatchError';
+
+  constructor(
+    readonly engine: string,
+    readonly nonce: bigint,
+    /** Why node:crypto disagrees, e.g. "its hash ... is above the target ...". */
+    readonly detail: string,
+  ) {
+    super(`ENGINE MISMATCH: engine "${engine}" reported nonce ${nonce} but node:crypto disagrees: ${detail}`);
+  }
+}
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+/**
+ * Rechecks one reported result against node:crypto; throws EngineMismatchError if it is
+ * wrong. Exported for the pool, which checks a worker's answer once more on the main thread.
+ */
+export function checkResult(
+  engine: EngineName | string,
+  prefix: Uint8Array,
+  target: bigint,
+  start: bigint,
+  end: bigint,
+  result: SearchResult,
+): void {
+  const { nonce, tried } = result;
+  if (nonce === null) return;
+  if (nonce < start || nonce >= end) {
+    throw new EngineMismatchError(engine, nonce, `it lies outside the searched range [${start}, ${end})`);
+  }
+  const hash = blockHash(prefix, nonce);
+  if (!hashMeetsTarget(hash, target)) {
+    throw new EngineMismatchError(engine, nonce, `its hash ${hex(hash)} is above the target 0x${target.toString(16)}`);
+  }
+  if (BigInt(tried) !== nonce - start + 1n) {
+    throw new EngineMismatchError(engine, nonce, `it reported ${tried} nonces tried from ${start}, expected ${nonce - start + 1n}`);
+  }
+}
+
+/** The same engine, with every reported nonce rechecked by node:crypto. */
+export function verifiedEngine(engine: Engine): Engine {
+  return {
+    name: engine.name,
+    prepare(prefix: Uint8Array, target: bigint): NonceSearcher {
+      // The engine may keep a view of the prefix; our own copy cannot be changed under us.
+      const ownPrefix = Uint8Array.from(prefix);
+      const searcher = engine.prepare(prefix, target);
+      return {
+        search(start: bigint, end: bigint): SearchResult {
+          const result = searcher.search(start, end);
+          checkResult(engine.name, ownPrefix, target, start, end, result);
+          return result;
+        },
+      };
+    },
+  };
+}
