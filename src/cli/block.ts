@@ -3,15 +3,12 @@
  * block, speaking the seed's wire JSON on stdin/stdout.
  */
 import { createInterface } from 'node:readline';
-import { createHash } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { Block, GENESIS_PREVIOUS_HASH } from '../primitives/block.js';
-import { bigIntToBytes, bytesToBigInt } from '../primitives/bytes.js';
-import { DEFAULT_TARGET } from '../primitives/target.js';
+import type { EngineName } from '../hashing/engine.js';
+import { MinerPool } from '../hashing/pool.js';
 import { decodeBlock } from '../primitives/wire.js';
-import { base64Option, hashOption, targetOption, threadsOption } from './options.js';
-
-const targetHelp = 'proof-of-work target: 0xHEX, 2^N or decimal (default 2^235, the seed\'s)';
+import { base64Option, engineOption, hashOption, targetOptionWithDefault, threadsOption } from './options.js';
 
 function verifyCommand(): Command {
   return new Command('verify')
@@ -19,7 +16,7 @@ function verifyCommand(): Command {
       'read wire-encoded blocks, one per line, from stdin; print one JSON line per input: ' +
         '{"hash": hex, "valid_pow": bool}, or {"error": reason} for a line that does not decode',
     )
-    .option('--target <target>', targetHelp, targetOption, DEFAULT_TARGET)
+    .addOption(targetOptionWithDefault())
     .action(async (options: { target: bigint }) => {
       const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
       for await (const line of lines) {
@@ -37,6 +34,8 @@ interface MineOptions {
   dataBase64?: Uint8Array;
   prev: Uint8Array;
   target: bigint;
+  threads?: number;
+  engine?: EngineName;
 }
 
 function mineCommand(): Command {
@@ -44,21 +43,23 @@ function mineCommand(): Command {
     .description('mine one block on the given parent and print its wire encoding as one line')
     .addOption(new Option('--data <text>', 'the block data, as UTF-8 text').conflicts('dataBase64'))
     .addOption(new Option('--data-base64 <b64>', 'the block data as standard base64 (for binary data)').argParser(base64Option))
-    .option('--prev <hex>', 'the parent block hash, 64 hex digits (default: the genesis parent, all zero)', hashOption, GENESIS_PREVIOUS_HASH)
-    .option('--target <target>', targetHelp, targetOption, DEFAULT_TARGET)
-    .option('--threads <n>', 'worker threads searching disjoint nonce ranges (1 scans upward from 1, as the seed does)', threadsOption)
-    .action((options: MineOptions, command: Command) => {
+    .addOption(new Option('--prev <hex>', 'the parent block hash, 64 hex digits').argParser(hashOption).default(GENESIS_PREVIOUS_HASH, 'the genesis parent, all zero'))
+    .addOption(targetOptionWithDefault())
+    .option('--threads <n>', 'worker threads searching disjoint nonce ranges (default 1: scans upward from 1 and finds the seed\'s nonce)', threadsOption)
+    .option('--engine <name>', 'hashing engine: wasm-simd, wasm, js or node-crypto (default: the fastest that works here)', engineOption)
+    .action(async (options: MineOptions, command: Command) => {
       const data = options.dataBase64 ?? options.data;
       if (data === undefined) command.error('error: give the block data with --data <text> or --data-base64 <b64>');
       const template = new Block(data, options.prev);
-      // Scans upward from 1 as the seed does (its loop never tries nonce 0).
-      const midstate = createHash('sha256').update(template.prefix());
-      for (let nonce = 1n; ; nonce++) {
-        const hash = midstate.copy().update(bigIntToBytes(nonce, 8)).digest();
-        if (bytesToBigInt(hash) <= options.target) {
-          process.stdout.write(template.withNonce(nonce).encode() + '\n');
-          return;
-        }
+      const pool = await MinerPool.create({ threads: options.threads ?? 1, engine: options.engine });
+      pool.on('mismatch', (error) => process.stderr.write(`powchain: ${error.message}; falling back to node-crypto\n`));
+      try {
+        // With one thread the search scans upward from 1, as the seed does: the same nonce.
+        const outcome = await pool.mine({ prefix: template.prefix(), target: options.target });
+        if (outcome.status !== 'found') command.error('error: no nonce in the whole 64-bit range meets the target');
+        process.stdout.write(template.withNonce(outcome.nonce).encode() + '\n');
+      } finally {
+        await pool.close();
       }
     });
 }

@@ -4,10 +4,10 @@
  * `error: option '--x <v>' argument 'y' is invalid. <reason>` and exits 1.
  */
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { FormatError, base64ToBytes, hexToBytes } from '../primitives/bytes.js';
 import { HASH_BYTES } from '../primitives/block.js';
-import { parseTarget } from '../primitives/target.js';
+import { DEFAULT_TARGET, parseTarget } from '../primitives/target.js';
 import { ENGINE_NAMES, type EngineName, isEngineName } from '../hashing/engine.js';
 
 function edge<T>(parse: () => T): T {
@@ -41,4 +41,9 @@ export const threadsOption = (text: string): number =>
 export function engineOption(text: string): EngineName {
   if (!isEngineName(text)) throw new InvalidArgumentError(`unknown engine "${text}" (choose from ${ENGINE_NAMES.join(', ')})`);
   return text;
+}
+
+/** `--target`, defaulting to the seed's 2^235 (shown as such in --help). */
+export function targetOptionWithDefault(help = 'proof-of-work target: 0xHEX, 2^N or decimal'): Option {
+  return new Option('--target <target>', help).argParser(targetOption).default(DEFAULT_TARGET, "2^235, the seed's");
 }
