@@ -120,3 +120,26 @@ export class BlockTree {
     return this.#entries.values();
   }
 }
+
+export interface RestoredTree {
+  tree: BlockTree;
+  /** How many of the given blocks made it into the tree (a prefix of the list). */
+  restored: number;
+  /** Why the first block that did not make it was refused, if any. */
+  refusal?: { index: number; reason: RefusalReason | 'bad-root' };
+}
+
+/**
+ * Rebuilds a tree from blocks in acceptance order (the root first), re-validating each one.
+ * Stops at the first block refused; undefined when the list is empty or its root is invalid.
+ */
+export function restoreTree(blocks: readonly Block[], options: BlockTreeOptions = {}): RestoredTree | undefined {
+  const [root, ...rest] = blocks;
+  if (!root || !root.verifyProofOfWork(options.target ?? DEFAULT_TARGET)) return undefined;
+  const tree = new BlockTree(root, options);
+  for (let i = 0; i < rest.length; i++) {
+    const verdict = tree.append(rest[i]!);
+    if (!verdict.ok) return { tree, restored: i + 1, refusal: { index: i + 1, reason: verdict.reason } };
+  }
+  return { tree, restored: blocks.length };
+}
