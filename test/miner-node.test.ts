@@ -85,7 +85,9 @@ describe('miner node', () => {
     const orphan = new Block('orphan', new Uint8Array(32).fill(9), 1n);
     await sender.send(A, new TextEncoder().encode(orphan.encode()));
     await tick();
-    expect(a.events).toContainEqual({ event: 'block', hash: orphan.hashHex(), from: '127.0.0.1:5001', status: 'rejected', reason: 'unknown-parent' });
+    expect(a.events).toContainEqual({
+      event: 'block', hash: orphan.hashHex(), from: '127.0.0.1:5001', status: 'rejected', reason: 'unknown-parent', orphan: true,
+    });
     expect(a.miner.current).toBe(job);
     await a.node.stop();
   });

@@ -7,9 +7,10 @@ export type BlockStatus = 'accepted' | 'rejected';
 
 export type NodeEvent =
   | { event: 'listening'; address: string; engine: string; threads: number; target: string; genesis: boolean }
+  | { event: 'restored'; blocks: number; height: number; hash: string; dropped_bytes: number; refused?: string }
   | { event: 'genesis'; hash: string; from: string }
   | { event: 'head'; height: number; hash: string }
-  | { event: 'block'; hash: string; height?: number; from: string; status: BlockStatus; reason?: string }
+  | { event: 'block'; hash: string; height?: number; from: string; status: BlockStatus; reason?: string; orphan?: boolean }
   | { event: 'hashrate'; hashes_per_second: number }
   | { event: 'junk'; from: string; reason: string; count: number }
   | { event: 'warning'; message: string }

@@ -1,0 +1,140 @@
+/**
+ * What a person sees of a running node: on a terminal, a live view redrawn on change
+ * (head, height, hashrate, peers, block counts, and the block tree, cut to fit); when
+ * stdout is not a terminal, one plain line per notable event. `--log json` bypasses both.
+ */
+import type { BlockTree } from '../consensus/block-tree.js';
+import { renderTree } from '../consensus/tree-view.js';
+import type { NodeEvent } from '../node/events.js';
+
+export interface ViewSource {
+  name: string;
+  peers: string[];
+  engine: string;
+  threads: number;
+  target: string;
+  tree(): BlockTree | undefined;
+}
+
+export function formatRate(hashesPerSecond: number): string {
+  if (hashesPerSecond >= 1e6) return `${(hashesPerSecond / 1e6).toFixed(2)} MH/s`;
+  if (hashesPerSecond >= 1e3) return `${(hashesPerSecond / 1e3).toFixed(1)} kH/s`;
+  return `${hashesPerSecond} H/s`;
+}
+
+interface Counters {
+  accepted: number;
+  rejected: number;
+  mined: number;
+  junk: number;
+  hashrate: number;
+  lastRefusal: string;
+}
+
+/** Prints events as a human reads them. Returns the listener and a final-summary printer. */
+export function humanView(source: ViewSource, out: NodeJS.WriteStream): {
+  listener: (event: NodeEvent) => void;
+  finish: () => void;
+} {
+  const counters: Counters = { accepted: 0, rejected: 0, mined: 0, junk: 0, hashrate: 0, lastRefusal: '' };
+  const live = out.isTTY === true;
+  let dirty = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const header = (): string[] => {
+    const head = source.tree()?.head;
+    return [
+      `powchain miner ${source.name}  ·  engine ${source.engine} x${source.threads}  ·  target ${source.target}`,
+      `peers: ${source.peers.join(', ') || '(none)'}`,
+      head
+        ? `head: height ${head.height}  ${head.hash.slice(0, 16)}  ·  ${formatRate(counters.hashrate)}`
+        : `waiting for genesis  ·  ${formatRate(counters.hashrate)}`,
+      `blocks: ${counters.accepted} accepted (${counters.mined} mined here), ${counters.rejected} refused` +
+        `, ${counters.junk} junk datagrams${counters.lastRefusal ? `  ·  last refusal: ${counters.lastRefusal}` : ''}`,
+    ];
+  };
+
+  const redraw = (): void => {
+    dirty = false;
+    const columns = out.columns || 100;
+    const rows = out.rows || 30;
+    const top = header();
+    const tree = source.tree();
+    let treeLines = tree ? renderTree(tree, { width: columns }).split('\n') : [];
+    const room = Math.max(3, rows - top.length - 2);
+    if (treeLines.length > room) treeLines = ['…', ...treeLines.slice(treeLines.length - room + 1)];
+    // Home, clear screen, draw: a full redraw is simple and, at a few frames a second, cheap.
+    out.write('\x1b[H\x1b[2J' + [...top, '', ...treeLines].map((line) => line.slice(0, columns)).join('\n') + '\n');
+  };
+
+  const plain = (event: NodeEvent): string | undefined => {
+    switch (event.event) {
+      case 'listening':
+        return `listening on ${event.address} · engine ${event.engine} x${event.threads} · target ${event.target}` +
+          (event.genesis ? ' · mining the genesis block' : ' · waiting for the genesis block');
+      case 'restored':
+        return `restored ${event.blocks} blocks from disk: head at height ${event.height} ${event.hash.slice(0, 16)}` +
+          (event.dropped_bytes > 0 ? ` (dropped a torn tail of ${event.dropped_bytes} bytes)` : '') +
+          (event.refused ? ` (stopped at a refused block: ${event.refused})` : '');
+      case 'genesis':
+        return `genesis ${event.hash.slice(0, 16)} from ${event.from}`;
+      case 'head':
+        return `head → height ${event.height} ${event.hash.slice(0, 16)}`;
+      case 'block':
+        return event.status === 'rejected'
+          ? `refused block ${event.hash.slice(0, 16)} from ${event.from}: ${event.reason}`
+          : event.from === 'self'
+            ? `mined block ${event.hash.slice(0, 16)} at height ${event.height}; broadcasting`
+            : undefined;
+      case 'hashrate':
+        return undefined;
+      case 'junk':
+        // Report the first and then every hundredth, so a flood cannot flood the log too.
+        return event.count === 1 || event.count % 100 === 0
+          ? `junk datagram #${event.count} from ${event.from}: ${event.reason}`
+          : undefined;
+      case 'warning':
+        return `warning: ${event.message}`;
+      case 'exit':
+        return undefined;
+    }
+  };
+
+  const listener = (event: NodeEvent): void => {
+    if (event.event === 'block' && event.status === 'accepted') {
+      counters.accepted++;
+      if (event.from === 'self') counters.mined++;
+    }
+    if (event.event === 'block' && event.status === 'rejected') {
+      counters.rejected++;
+      counters.lastRefusal = `${event.reason} from ${event.from}`;
+    }
+    if (event.event === 'junk') counters.junk = event.count;
+    if (event.event === 'hashrate') counters.hashrate = event.hashes_per_second;
+    if (live) {
+      if (event.event === 'warning') counters.lastRefusal = event.message;
+      if (!dirty) {
+        dirty = true;
+        timer = setTimeout(redraw, 200);
+      }
+    } else {
+      const line = plain(event);
+      if (line) out.write(line + '\n');
+    }
+  };
+
+  const finish = (): void => {
+    clearTimeout(timer);
+    const tree = source.tree();
+    const lines = [...header(), ''];
+    if (tree) lines.push(renderTree(tree, { width: out.isTTY ? out.columns : Infinity }));
+    out.write((live ? '\x1b[H\x1b[2J' : '\n') + lines.join('\n') + '\n');
+  };
+
+  return { listener, finish };
+}
+
+/** `--log json`: one JSON object per line. */
+export function jsonView(out: NodeJS.WriteStream): (event: NodeEvent) => void {
+  return (event) => out.write(JSON.stringify(event) + '\n');
+}
