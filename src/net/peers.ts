@@ -15,6 +15,9 @@ export interface PeerLimits {
   /** Requests (getblocks, getdata) per second a peer may make, and in a burst. */
   requestsPerSecond?: number;
   requestBurst?: number;
+  /** Datagrams per second from all peers together (a flood from many addresses), and in a burst. */
+  totalPerSecond?: number;
+  totalBurst?: number;
   /** Invalid datagrams or blocks after which a peer is banned, and for how long. */
   banThreshold?: number;
   banMs?: number;
@@ -43,6 +46,7 @@ export class PeerTable {
   readonly #now: () => number;
   // Insertion order is recency: a peer is re-inserted when heard from.
   readonly #peers = new Map<string, Peer>();
+  readonly #total: Bucket;
 
   constructor(limits: PeerLimits = {}, now: () => number = Date.now) {
     this.#limits = {
@@ -51,10 +55,13 @@ export class PeerTable {
       datagramBurst: limits.datagramBurst ?? 800,
       requestsPerSecond: limits.requestsPerSecond ?? 10,
       requestBurst: limits.requestBurst ?? 20,
+      totalPerSecond: limits.totalPerSecond ?? 4_000,
+      totalBurst: limits.totalBurst ?? 8_000,
       banThreshold: limits.banThreshold ?? 50,
       banMs: limits.banMs ?? 10 * 60_000,
     };
     this.#now = now;
+    this.#total = { tokens: this.#limits.totalBurst, refilled: now() };
   }
 
   get size(): number {
@@ -65,11 +72,12 @@ export class PeerTable {
     return this.#peers.get(formatAddress(address));
   }
 
-  /** Called for every datagram: refuses banned peers and peers over their budget. */
+  /** Called for every datagram: refuses banned peers, peers over their budget, and a flood over the total budget. */
   admit(address: PeerAddress): Admission {
     const now = this.#now();
     const peer = this.#touch(address, now);
     if (peer.bannedUntil > now) return { ok: false, reason: 'banned' };
+    if (!take(this.#total, now, this.#limits.totalPerSecond, this.#limits.totalBurst)) return { ok: false, reason: 'rate-limited' };
     if (!take(peer.datagrams, now, this.#limits.datagramsPerSecond, this.#limits.datagramBurst)) {
       return { ok: false, reason: 'rate-limited' };
     }
