@@ -2,31 +2,17 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NONCE_LIMIT, type SearchResult } from '../src/hashing/engine.js';
-import { createWasmEngine, simdSupported, wasmModule, type WasmFlavor } from '../src/hashing/wasm.js';
+import { type NonceSearchExports, createWasmEngine, simdSupported, wasmModule, type WasmFlavor } from '../src/hashing/wasm.js';
 
 const FLAVORS: readonly WasmFlavor[] = ['scalar', 'simd'];
 const MAX_TARGET = (1n << 256n) - 1n;
 
-/** The module's raw interface (documented in assembly/sha256.ts), for what the Engine hides. */
-interface RawExports {
-  readonly memory: WebAssembly.Memory;
-  readonly INPUT: WebAssembly.Global;
-  readonly INPUT_LENGTH: WebAssembly.Global;
-  readonly TARGET: WebAssembly.Global;
-  readonly DIGEST: WebAssembly.Global;
-  begin(): void;
-  absorb(length: number): void;
-  digest(): void;
-  prepare(): void;
-  search(startHi: number, startLo: number, count: number): number;
-}
-
-function rawInstance(flavor: WasmFlavor): RawExports {
-  return new WebAssembly.Instance(wasmModule(flavor), {}).exports as unknown as RawExports;
+function rawInstance(flavor: WasmFlavor): NonceSearchExports {
+  return new WebAssembly.Instance(wasmModule(flavor), {}).exports as unknown as NonceSearchExports;
 }
 
 /** SHA-256 through the module's streaming interface, absorbing in chunks of `chunk` bytes. */
-function wasmSha256(raw: RawExports, message: Uint8Array, chunk: number = raw.INPUT_LENGTH.value as number): string {
+function wasmSha256(raw: NonceSearchExports, message: Uint8Array, chunk: number = raw.INPUT_LENGTH.value as number): string {
   const memory = new Uint8Array(raw.memory.buffer);
   raw.begin();
   for (let offset = 0; offset < message.length; offset += chunk) {
@@ -38,13 +24,13 @@ function wasmSha256(raw: RawExports, message: Uint8Array, chunk: number = raw.IN
   return digestHex(raw);
 }
 
-function digestHex(raw: RawExports): string {
+function digestHex(raw: NonceSearchExports): string {
   const at = raw.DIGEST.value as number;
   return Buffer.from(new Uint8Array(raw.memory.buffer, at, 32)).toString('hex');
 }
 
 /** SHA-256(prefix || nonce) as the search's hot path computes it: target 2^256 - 1, one nonce. */
-function wasmNonceHash(raw: RawExports, prefix: Uint8Array, nonce: bigint): string {
+function wasmNonceHash(raw: NonceSearchExports, prefix: Uint8Array, nonce: bigint): string {
   new Uint8Array(raw.memory.buffer).set(prefix, raw.INPUT.value as number);
   raw.begin();
   raw.absorb(prefix.length);

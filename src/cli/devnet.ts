@@ -8,13 +8,13 @@
  * Exit code 0 only if they did.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { formatTarget } from '../primitives/target.js';
 import type { EngineName } from '../hashing/engine.js';
+import { freeUdpPorts } from '../net/ports.js';
 import { createEngine, defaultEngine } from '../hashing/registry.js';
 import type { NodeEvent } from '../node/events.js';
 import { engineOption, integerOption, targetOption } from './options.js';
@@ -48,24 +48,6 @@ interface NodeState {
   stderr: string;
   listening: Promise<void>;
   closed: Promise<void>;
-}
-
-/** Free UDP ports on 127.0.0.1: bound to port 0 together, then released. */
-async function freeUdpPorts(count: number): Promise<number[]> {
-  const sockets = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createSocket>>((resolve, reject) => {
-          const socket = createSocket('udp4');
-          socket.once('error', reject);
-          socket.bind(0, '127.0.0.1', () => resolve(socket));
-        }),
-    ),
-  );
-  const ports = sockets.map((socket) => socket.address().port);
-  await Promise.all(sockets.map((socket) => new Promise<void>((resolve) => socket.close(() => resolve()))));
-  return ports;
 }
 
 /** Hashes per second of one thread of `engine` on the seed's 56-byte message, over ~`ms`. */

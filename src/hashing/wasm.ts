@@ -14,7 +14,7 @@ import type { Engine, NonceSearcher, SearchResult } from './engine.js';
 export type WasmFlavor = 'scalar' | 'simd';
 
 /** The exports of build/release.wasm and build/release-simd.wasm (see assembly/sha256.ts). */
-interface NonceSearchExports {
+export interface NonceSearchExports {
   readonly memory: WebAssembly.Memory;
   readonly INPUT: WebAssembly.Global;
   readonly INPUT_LENGTH: WebAssembly.Global;

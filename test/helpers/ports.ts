@@ -1,21 +1,6 @@
-/** Free UDP ports on 127.0.0.1, found at run time, and a wait for a port to be bound. */
-import { createSocket } from 'node:dgram';
+/** Free UDP ports found at run time, and a wait for a port to be bound. */
+export { freeUdpPorts } from '../../src/net/ports.js';
 import { readFileSync } from 'node:fs';
-
-export async function freeUdpPorts(count: number): Promise<number[]> {
-  const sockets = await Promise.all(
-    Array.from({ length: count }, () =>
-      new Promise<ReturnType<typeof createSocket>>((resolve, reject) => {
-        const socket = createSocket('udp4');
-        socket.once('error', reject);
-        socket.bind(0, '127.0.0.1', () => resolve(socket));
-      }),
-    ),
-  );
-  const ports = sockets.map((socket) => socket.address().port);
-  await Promise.all(sockets.map((socket) => new Promise<void>((resolve) => socket.close(() => resolve()))));
-  return ports;
-}
 
 /** True when some process has a UDP socket bound to `port` (Linux: /proc/net/udp). */
 export function udpPortBound(port: number): boolean {
