@@ -60,6 +60,16 @@ describe('powchain block mine', () => {
     },
   );
 
+  // Every engine, one thread: the seed's order, so the seed's nonce, for every mined vector.
+  it.each(['wasm-simd', 'wasm', 'js', 'node-crypto'])('finds the seed\'s nonce for every mined vector with --engine %s', async (engine) => {
+    const results = await Promise.all(
+      minedVectors.map((v) =>
+        runCli(['block', 'mine', '--threads', '1', '--engine', engine, '--data-base64', v.data_b64, '--prev', v.previous_hash, '--target', v.target]),
+      ),
+    );
+    expect(results.map((result) => result.stdout)).toEqual(minedVectors.map((v) => v.encoding + '\n'));
+  }, 120_000);
+
   it('takes text data and the genesis parent by default', async () => {
     const result = await runCli(['block', 'mine', '--threads', '1', '--data', 'Genesis', '--target', '2^248']);
     const verified = await runCli(['block', 'verify', '--target', '2^248'], result.stdout);

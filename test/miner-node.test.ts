@@ -108,6 +108,26 @@ describe('miner node', () => {
     await a.node.stop();
   });
 
+  it('bans a peer that keeps sending blocks with invalid work, and then ignores it', async () => {
+    const network = new MemoryNetwork();
+    const miner = new FakeMiner();
+    const events: NodeEvent[] = [];
+    // A real target here: blocks with a zero nonce almost surely fail it.
+    const node = new MinerNode({
+      transport: network.bind(A), miner, peers: [B], genesis: true, target: 1n << 200n,
+      hashrateIntervalMs: 0, syncIntervalMs: 0, peerLimits: { banThreshold: 5 },
+    });
+    node.onEvent((event) => events.push(event));
+    void node.run();
+    const sender = network.bind(B);
+    for (let i = 0; i < 20; i++) await sender.send(A, new TextEncoder().encode(new Block(`bad ${i}`).encode()));
+    await tick();
+    expect(events.filter((event) => event.event === 'block' && event.reason === 'bad-pow')).toHaveLength(5);
+    expect(events).toContainEqual({ event: 'warning', message: 'banned 127.0.0.1:5001 for a while: it kept sending blocks with invalid proof of work' });
+    expect(node.stats().dropped).toBe(15);
+    await node.stop();
+  });
+
   it('broadcasts its own blocks to every peer but itself, and stops at --stop-at-height', async () => {
     const network = new MemoryNetwork();
     const b = startNode(network, B, false, 2);

@@ -28,6 +28,7 @@ interface Counters {
   mined: number;
   junk: number;
   hashrate: number;
+  perThread: number[];
   lastRefusal: string;
 }
 
@@ -36,10 +37,14 @@ export function humanView(source: ViewSource, out: NodeJS.WriteStream): {
   listener: (event: NodeEvent) => void;
   finish: () => void;
 } {
-  const counters: Counters = { accepted: 0, rejected: 0, mined: 0, junk: 0, hashrate: 0, lastRefusal: '' };
+  const counters: Counters = { accepted: 0, rejected: 0, mined: 0, junk: 0, hashrate: 0, perThread: [], lastRefusal: '' };
   const live = out.isTTY === true;
   let dirty = false;
   let timer: NodeJS.Timeout | undefined;
+
+  const rate = (): string =>
+    formatRate(counters.hashrate) +
+    (counters.perThread.length > 1 ? ` (${counters.perThread.map((r) => (r / 1e6).toFixed(2)).join(' + ')} per thread)` : '');
 
   const header = (): string[] => {
     const head = source.tree()?.head;
@@ -47,8 +52,8 @@ export function humanView(source: ViewSource, out: NodeJS.WriteStream): {
       `powchain miner ${source.name}  ·  engine ${source.engine} x${source.threads}  ·  target ${source.target}`,
       `peers: ${source.peers.join(', ') || '(none)'}`,
       head
-        ? `head: height ${head.height}  ${head.hash.slice(0, 16)}  ·  ${formatRate(counters.hashrate)}`
-        : `waiting for genesis  ·  ${formatRate(counters.hashrate)}`,
+        ? `head: height ${head.height}  ${head.hash.slice(0, 16)}  ·  ${rate()}`
+        : `waiting for genesis  ·  ${rate()}`,
       `blocks: ${counters.accepted} accepted (${counters.mined} mined here), ${counters.rejected} refused` +
         `, ${counters.junk} junk datagrams${counters.lastRefusal ? `  ·  last refusal: ${counters.lastRefusal}` : ''}`,
     ];
@@ -110,7 +115,10 @@ export function humanView(source: ViewSource, out: NodeJS.WriteStream): {
       counters.lastRefusal = `${event.reason} from ${event.from}`;
     }
     if (event.event === 'junk') counters.junk = event.count;
-    if (event.event === 'hashrate') counters.hashrate = event.hashes_per_second;
+    if (event.event === 'hashrate') {
+      counters.hashrate = event.hashes_per_second;
+      counters.perThread = event.per_thread ?? [];
+    }
     if (live) {
       if (event.event === 'warning') counters.lastRefusal = event.message;
       if (!dirty) {

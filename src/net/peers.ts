@@ -53,8 +53,10 @@ export class PeerTable {
       maxPeers: limits.maxPeers ?? 1_024,
       datagramsPerSecond: limits.datagramsPerSecond ?? 400,
       datagramBurst: limits.datagramBurst ?? 800,
-      requestsPerSecond: limits.requestsPerSecond ?? 10,
-      requestBurst: limits.requestBurst ?? 20,
+      // Each answer may be up to 1 MiB of blocks: a low request rate bounds what a peer
+      // (or a spoofed source address) can make this node send.
+      requestsPerSecond: limits.requestsPerSecond ?? 4,
+      requestBurst: limits.requestBurst ?? 8,
       totalPerSecond: limits.totalPerSecond ?? 4_000,
       totalBurst: limits.totalBurst ?? 8_000,
       banThreshold: limits.banThreshold ?? 50,

@@ -11,7 +11,7 @@ export type NodeEvent =
   | { event: 'genesis'; hash: string; from: string }
   | { event: 'head'; height: number; hash: string }
   | { event: 'block'; hash: string; height?: number; from: string; status: BlockStatus; reason?: string; orphan?: boolean }
-  | { event: 'hashrate'; hashes_per_second: number }
+  | { event: 'hashrate'; hashes_per_second: number; per_thread?: number[] }
   | { event: 'junk'; from: string; reason: string; count: number }
   | { event: 'warning'; message: string }
   | { event: 'exit'; height: number; hash: string; chain: string[]; reason: string; tree?: string };

@@ -44,7 +44,7 @@ export interface NonceMiner {
     { status: 'found'; nonce: bigint; hashes: number } | { status: 'preempted' | 'exhausted'; hashes: number }
   >;
   cancel(): void;
-  hashrate(): { hashesPerSecond: number };
+  hashrate(): { hashesPerSecond: number; perWorker?: number[] };
   close(): Promise<void>;
   readonly engine: string;
   readonly threads: number;
@@ -80,7 +80,7 @@ export interface MinerNodeOptions {
 
 /** Blocks asked for in one getblocks, and the bytes one answer may take at most. */
 const SYNC_BATCH = 250;
-const MAX_REPLY_BYTES = 4 * 1024 * 1024;
+const MAX_REPLY_BYTES = 1024 * 1024;
 /** A node does not ask the same peer to sync more often than this. */
 const SYNC_REQUEST_GAP_MS = 500;
 
@@ -170,10 +170,14 @@ export class MinerNode {
     const hashrateEvery = this.#options.hashrateIntervalMs ?? 2_000;
     if (hashrateEvery > 0) {
       this.#timers.push(
-        setInterval(
-          () => this.#emit({ event: 'hashrate', hashes_per_second: Math.round(this.#miner.hashrate().hashesPerSecond) }),
-          hashrateEvery,
-        ),
+        setInterval(() => {
+          const { hashesPerSecond, perWorker } = this.#miner.hashrate();
+          this.#emit({
+            event: 'hashrate',
+            hashes_per_second: Math.round(hashesPerSecond),
+            ...(perWorker ? { per_thread: perWorker.map(Math.round) } : {}),
+          });
+        }, hashrateEvery),
       );
     }
     const syncEvery = this.#options.syncIntervalMs ?? 2_000;
