@@ -128,6 +128,16 @@ describe('miner node', () => {
     await node.stop();
   });
 
+  it('stops, saying why, when its miner breaks (no unhandled rejection, no hang)', async () => {
+    const network = new MemoryNetwork();
+    const a = startNode(network, A, true);
+    a.miner.solve();
+    await tick();
+    a.miner.fail(new Error('worker 1 exited with code 1'));
+    expect(await a.finished).toBe('miner failed');
+    expect(a.events).toContainEqual({ event: 'warning', message: 'the miner failed: worker 1 exited with code 1' });
+  });
+
   it('broadcasts its own blocks to every peer but itself, and stops at --stop-at-height', async () => {
     const network = new MemoryNetwork();
     const b = startNode(network, B, false, 2);

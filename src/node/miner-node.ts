@@ -228,7 +228,13 @@ export class MinerNode {
 
   async #mineGenesis(): Promise<void> {
     const template = new Block('Genesis');
-    const outcome = await this.#miner.mine({ prefix: template.prefix(), target: this.target });
+    let outcome: Awaited<ReturnType<NonceMiner['mine']>>;
+    try {
+      outcome = await this.#miner.mine({ prefix: template.prefix(), target: this.target });
+    } catch (error) {
+      this.#minerFailed(error);
+      return;
+    }
     if (outcome.status !== 'found' || this.#stopped || this.#tree) return;
     const genesis = template.withNonce(outcome.nonce);
     this.#options.store?.append(genesis);
@@ -424,7 +430,7 @@ export class MinerNode {
     this.#miningOn = parent;
     const template = new Block(`${this.name}:${this.#ownBlocks}`, parent.block);
     // Starting a new job preempts the old one: its promise resolves 'preempted'.
-    void this.#miner.mine({ prefix: template.prefix(), target: this.target }).then((outcome) => {
+    this.#miner.mine({ prefix: template.prefix(), target: this.target }).then((outcome) => {
       if (this.#stopped || outcome.status !== 'found') return;
       if (this.#miningOn === parent) this.#miningOn = undefined;
       const block = template.withNonce(outcome.nonce);
@@ -442,7 +448,13 @@ export class MinerNode {
         }
       }
       this.#mineOnHead();
-    });
+    }, (error: unknown) => this.#minerFailed(error));
+  }
+
+  /** The miner itself broke (a worker died): nothing to mine with, so the node stops and says why. */
+  #minerFailed(error: unknown): void {
+    this.#emit({ event: 'warning', message: `the miner failed: ${(error as Error).message ?? String(error)}` });
+    void this.stop('miner failed');
   }
 
   /** Sends a block this node mined to every peer but itself. */

@@ -15,12 +15,14 @@ export class FakeMiner implements NonceMiner {
   readonly jobs: FakeJob[] = [];
   closed = false;
   #resolve: ((outcome: Outcome) => void) | undefined;
+  #reject: ((error: Error) => void) | undefined;
 
   mine(job: { prefix: Uint8Array; target: bigint }): Promise<Outcome> {
     this.#finish({ status: 'preempted', hashes: 0 });
     const record: FakeJob = { ...job, outcome: undefined };
     this.jobs.push(record);
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      this.#reject = reject;
       this.#resolve = (outcome) => {
         record.outcome = outcome;
         resolve(outcome);
@@ -40,6 +42,14 @@ export class FakeMiner implements NonceMiner {
 
   cancel(): void {
     this.#finish({ status: 'preempted', hashes: 0 });
+  }
+
+  /** Ends the running search as a broken pool does: the promise rejects. */
+  fail(error: Error): void {
+    const reject = this.#reject;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    reject?.(error);
   }
 
   hashrate(): { hashesPerSecond: number } {
