@@ -20,9 +20,25 @@ const threads = Number(process.argv[3] ?? availableParallelism());
 const rate = Number(process.argv[4] ?? 0);
 const bin = fileURLToPath(new URL('../bin/powchain.js', import.meta.url));
 const [port] = await freeUdpPorts(1);
-const node = spawn(process.execPath, [bin, 'mine', `127.0.0.1:${port}`, '127.0.0.1:9', 'genesis', '--log', 'json', '--target', '1', '--threads', String(threads)], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const node = spawn(
+  process.execPath,
+  [
+    bin,
+    'mine',
+    `127.0.0.1:${port}`,
+    '127.0.0.1:9',
+    'genesis',
+    '--log',
+    'json',
+    '--target',
+    '1',
+    '--threads',
+    String(threads),
+  ],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 const rates: Array<{ time: number; rate: number }> = [];
 let junkSeen = 0;
 createInterface({ input: node.stdout! }).on('line', (line) => {
@@ -36,7 +52,8 @@ const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 };
-const window = (from: number, to: number): number[] => rates.filter((r) => r.time > from && r.time <= to).map((r) => r.rate);
+const window = (from: number, to: number): number[] =>
+  rates.filter((r) => r.time > from && r.time <= to).map((r) => r.rate);
 
 await sleep(3_000); // workers up, WASM tiered up
 const idleStart = Date.now();
@@ -44,13 +61,19 @@ await sleep(seconds * 1000);
 const idleEnd = Date.now();
 
 const sockets: Socket[] = await Promise.all(
-  Array.from({ length: 64 }, () => new Promise<Socket>((resolve) => {
-    const socket = createSocket('udp4');
-    socket.bind(0, '127.0.0.1', () => resolve(socket));
-  })),
+  Array.from(
+    { length: 64 },
+    () =>
+      new Promise<Socket>((resolve) => {
+        const socket = createSocket('udp4');
+        socket.bind(0, '127.0.0.1', () => resolve(socket));
+      }),
+  ),
 );
 const junk = ['', 'not json', '{"data": 5}', '{'.repeat(5_000), JSON.stringify({ data: 'eA==', previous_hash: 'zz' })];
-const invalid = Array.from({ length: 64 }, (_, i) => new Block(`flood ${i}`, new Uint8Array(32).fill(i), BigInt(i)).encode());
+const invalid = Array.from({ length: 64 }, (_, i) =>
+  new Block(`flood ${i}`, new Uint8Array(32).fill(i), BigInt(i)).encode(),
+);
 let sent = 0;
 let flooding = true;
 const floods = sockets.map(async (socket, s) => {
@@ -85,5 +108,7 @@ const idle = median(window(idleStart, idleEnd));
 const flooded = median(window(floodStart + 2_000, floodEnd));
 console.log(`threads ${threads}, ${seconds} s a phase`);
 console.log(`idle:    ${(idle / 1e6).toFixed(2)} MH/s (median of hashrate reports)`);
-console.log(`flooded: ${(flooded / 1e6).toFixed(2)} MH/s while receiving ${Math.round(sent / seconds)} datagrams/s from 64 sockets (${junkSeen} reported as junk)`);
+console.log(
+  `flooded: ${(flooded / 1e6).toFixed(2)} MH/s while receiving ${Math.round(sent / seconds)} datagrams/s from 64 sockets (${junkSeen} reported as junk)`,
+);
 console.log(`share of hashrate kept under the flood: ${((flooded / idle) * 100).toFixed(1)}%`);

@@ -28,7 +28,8 @@ function open(dir: string, target = MAX_TARGET) {
 
 function chain(length: number): Block[] {
   const blocks = [new Block('Genesis', undefined, 1n)];
-  for (let i = 1; i < length; i++) blocks.push(new Block(new Uint8Array(i * 7).fill(i), blocks[i - 1], BigInt(i) << 40n));
+  for (let i = 1; i < length; i++)
+    blocks.push(new Block(new Uint8Array(i * 7).fill(i), blocks[i - 1], BigInt(i) << 40n));
   return blocks;
 }
 

@@ -84,7 +84,7 @@ describe('block tree', () => {
     expect(tree.head.hash).toBe(a.hashHex());
   });
 
-  it('under the seed\'s random rule, takes the newcomer on a tie exactly when the coin says so', () => {
+  it("under the seed's random rule, takes the newcomer on a tie exactly when the coin says so", () => {
     for (const flip of [true, false]) {
       const tree = new BlockTree(genesis, { ...easy, coinFlip: () => flip });
       const a = child(genesis, 'a');
@@ -97,7 +97,7 @@ describe('block tree', () => {
 
   it('under the random rule, flips the coin only on ties, and picks each side about half the time', () => {
     let flips = 0;
-    const coinFlip = (): boolean => (flips++ % 2 === 0);
+    const coinFlip = (): boolean => flips++ % 2 === 0;
     const tree = new BlockTree(genesis, { ...easy, coinFlip });
     const a = child(genesis, 'a');
     tree.append(a);

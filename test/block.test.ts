@@ -51,7 +51,10 @@ describe('malformed datagrams', () => {
 
   it('refuses oversized datagrams before parsing them', () => {
     const decoded = decodeBlock('x'.repeat(MAX_DATAGRAM_BYTES + 1));
-    expect(decoded).toEqual({ ok: false, reason: `datagram is ${MAX_DATAGRAM_BYTES + 1} bytes, over ${MAX_DATAGRAM_BYTES}` });
+    expect(decoded).toEqual({
+      ok: false,
+      reason: `datagram is ${MAX_DATAGRAM_BYTES + 1} bytes, over ${MAX_DATAGRAM_BYTES}`,
+    });
   });
 
   it('refuses bytes that are not UTF-8', () => {
@@ -72,7 +75,9 @@ describe('wire decoding is lenient where the seed is', () => {
     expect(decoded.ok).toBe(true);
     if (decoded.ok) {
       expect(decoded.value.nonce).toBe(255n);
-      expect(decoded.value.encode()).toBe(`{"data": "", "previous_hash": "${'ab'.repeat(32)}", "p_o_w": "00000000000000ff"}`);
+      expect(decoded.value.encode()).toBe(
+        `{"data": "", "previous_hash": "${'ab'.repeat(32)}", "p_o_w": "00000000000000ff"}`,
+      );
     }
   });
 });

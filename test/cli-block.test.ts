@@ -49,11 +49,19 @@ describe('powchain block verify', () => {
 
 describe('powchain block mine', () => {
   it.each(minedVectors.map((v, i) => [i, v] as const))(
-    'finds the seed\'s nonce for mined vector %i with one thread',
+    "finds the seed's nonce for mined vector %i with one thread",
     async (_, v) => {
       const result = await runCli([
-        'block', 'mine', '--threads', '1',
-        '--data-base64', v.data_b64, '--prev', v.previous_hash, '--target', v.target,
+        'block',
+        'mine',
+        '--threads',
+        '1',
+        '--data-base64',
+        v.data_b64,
+        '--prev',
+        v.previous_hash,
+        '--target',
+        v.target,
       ]);
       expect(result.stderr).toBe('');
       expect(result.stdout).toBe(v.encoding + '\n');
@@ -61,14 +69,31 @@ describe('powchain block mine', () => {
   );
 
   // Every engine, one thread: the seed's order, so the seed's nonce, for every mined vector.
-  it.each(['wasm-simd', 'wasm', 'js', 'node-crypto'])('finds the seed\'s nonce for every mined vector with --engine %s', async (engine) => {
-    const results = await Promise.all(
-      minedVectors.map((v) =>
-        runCli(['block', 'mine', '--threads', '1', '--engine', engine, '--data-base64', v.data_b64, '--prev', v.previous_hash, '--target', v.target]),
-      ),
-    );
-    expect(results.map((result) => result.stdout)).toEqual(minedVectors.map((v) => v.encoding + '\n'));
-  }, 120_000);
+  it.each(['wasm-simd', 'wasm', 'js', 'node-crypto'])(
+    "finds the seed's nonce for every mined vector with --engine %s",
+    async (engine) => {
+      const results = await Promise.all(
+        minedVectors.map((v) =>
+          runCli([
+            'block',
+            'mine',
+            '--threads',
+            '1',
+            '--engine',
+            engine,
+            '--data-base64',
+            v.data_b64,
+            '--prev',
+            v.previous_hash,
+            '--target',
+            v.target,
+          ]),
+        ),
+      );
+      expect(results.map((result) => result.stdout)).toEqual(minedVectors.map((v) => v.encoding + '\n'));
+    },
+    120_000,
+  );
 
   it('takes text data and the genesis parent by default', async () => {
     const result = await runCli(['block', 'mine', '--threads', '1', '--data', 'Genesis', '--target', '2^248']);

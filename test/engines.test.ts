@@ -34,7 +34,8 @@ describe('engine availability', () => {
   // `npm test` builds the WebAssembly first (pretest): a missing build is a failure, not a skip.
   it('has the WebAssembly engines', () => {
     const expected: EngineName[] = simdSupported() ? ['wasm-simd', 'wasm'] : ['wasm'];
-    for (const name of expected) expect(engines, `engine ${name} unavailable (build/*.wasm missing? run npm run build)`).toContain(name);
+    for (const name of expected)
+      expect(engines, `engine ${name} unavailable (build/*.wasm missing? run npm run build)`).toContain(name);
   });
 });
 
@@ -126,7 +127,9 @@ function engineSuite(name: EngineName): void {
 
     it('passes its own verify wrapper (createEngine)', () => {
       const prefix = new Uint8Array(56).fill(3);
-      const result = createEngine(name).prepare(prefix, 1n << 250n).search(1n, 10_000n);
+      const result = createEngine(name)
+        .prepare(prefix, 1n << 250n)
+        .search(1n, 10_000n);
       expect(result).toEqual(referenceScan(prefix, 1n << 250n, 1n, 10_000n));
     });
   });
@@ -164,7 +167,9 @@ describe('verify wrapper', () => {
   it('throws EngineMismatchError, naming the engine and the nonce, for a nonce above the target', () => {
     const searcher = verifiedEngine(liar((start) => ({ nonce: start + 3n, tried: 4 }))).prepare(prefix, 0n);
     expect(() => searcher.search(100n, 200n)).toThrow(EngineMismatchError);
-    expect(() => searcher.search(100n, 200n)).toThrow(/ENGINE MISMATCH: engine "js" reported nonce 103 .*above the target/);
+    expect(() => searcher.search(100n, 200n)).toThrow(
+      /ENGINE MISMATCH: engine "js" reported nonce 103 .*above the target/,
+    );
   });
 
   it('throws for a nonce outside the searched range, and for a wrong tried count', () => {
@@ -175,7 +180,9 @@ describe('verify wrapper', () => {
   });
 
   it('lets an honest engine through unchanged', () => {
-    const result = verifiedEngine(honest).prepare(prefix, 1n << 250n).search(0n, 5_000n);
+    const result = verifiedEngine(honest)
+      .prepare(prefix, 1n << 250n)
+      .search(0n, 5_000n);
     expect(result).toEqual(referenceScan(prefix, 1n << 250n, 0n, 5_000n));
   });
 });

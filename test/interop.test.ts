@@ -17,7 +17,14 @@ afterEach(async () => {
 });
 
 function powchain(address: string, others: string[], genesis: boolean): PowchainNode {
-  const node = startPowchainNode({ address, others, genesis, target: TARGET, stopAtHeight: HEIGHT, engine: 'node-crypto' });
+  const node = startPowchainNode({
+    address,
+    others,
+    genesis,
+    target: TARGET,
+    stopAtHeight: HEIGHT,
+    engine: 'node-crypto',
+  });
   running.push(node);
   return node;
 }
@@ -37,7 +44,7 @@ function expectAgreement(reference: string[], chains: string[][], height: number
   }
 }
 
-describe('interop with the seed tutorial\'s Python miners', () => {
+describe("interop with the seed tutorial's Python miners", () => {
   it('agrees on one chain when a powchain node mines the genesis block', async () => {
     const ports = await freeUdpPorts(4);
     const addresses = ports.map((port) => `127.0.0.1:${port}`);
@@ -51,7 +58,9 @@ describe('interop with the seed tutorial\'s Python miners', () => {
     expectAgreement(exits[0]!.chain, [exits[1]!.chain, ...pythonChains], HEIGHT - 2);
     expect(pythons.every((miner) => miner.heads[0]!.hash === exits[0]!.chain[0])).toBe(true);
     const minedByPython = [genesisNode, follower].flatMap((node) =>
-      node.events.filter((event) => event.event === 'block' && addresses.slice(2).includes(event.from) && event.status === 'accepted'),
+      node.events.filter(
+        (event) => event.event === 'block' && addresses.slice(2).includes(event.from) && event.status === 'accepted',
+      ),
     );
     expect(minedByPython.length).toBeGreaterThan(0);
   }, 150_000);
@@ -65,11 +74,19 @@ describe('interop with the seed tutorial\'s Python miners', () => {
     const exits = await Promise.all(nodes.map((node) => node.waitFor(isExit, 90_000)));
     await genesisMiner.waitForHeight(HEIGHT - 1, 30_000);
     const python = genesisMiner.heads.at(-1)!.chain;
-    expectAgreement(python, exits.map((exit) => exit.chain), HEIGHT - 2);
+    expectAgreement(
+      python,
+      exits.map((exit) => exit.chain),
+      HEIGHT - 2,
+    );
     // Blocks mined by the Python miner after its genesis made it into the powchain nodes' trees.
     const fromPython = nodes.flatMap((node) =>
       node.events.filter(
-        (event) => event.event === 'block' && event.from === addresses[0] && event.status === 'accepted' && (event.height ?? 0) > 0,
+        (event) =>
+          event.event === 'block' &&
+          event.from === addresses[0] &&
+          event.status === 'accepted' &&
+          (event.height ?? 0) > 0,
       ),
     );
     expect(fromPython.length).toBeGreaterThan(0);

@@ -36,7 +36,7 @@ function startNode(network: MemoryNetwork, address: typeof A, genesis: boolean, 
 const parentOf = (prefix: Uint8Array): string => bytesToHex(prefix.subarray(prefix.length - 32));
 
 describe('miner node', () => {
-  it('follows the seed\'s genesis flow: one node mines Genesis, the others adopt it and all mine on it', async () => {
+  it("follows the seed's genesis flow: one node mines Genesis, the others adopt it and all mine on it", async () => {
     const network = new MemoryNetwork();
     const b = startNode(network, B, false);
     const c = startNode(network, C, false);
@@ -71,7 +71,13 @@ describe('miner node', () => {
     expect(parentOf(a.miner.current!.prefix)).toBe(rival.hash);
     // B's own counter moved on: its next payload is host:port:1.
     expect(new TextDecoder().decode(b.miner.current!.prefix.subarray(0, 16))).toBe('127.0.0.1:5001:1');
-    expect(a.events).toContainEqual({ event: 'block', hash: rival.hash, height: 1, from: '127.0.0.1:5001', status: 'accepted' });
+    expect(a.events).toContainEqual({
+      event: 'block',
+      hash: rival.hash,
+      height: 1,
+      from: '127.0.0.1:5001',
+      status: 'accepted',
+    });
     for (const peer of [a, b]) await peer.node.stop();
   });
 
@@ -86,7 +92,12 @@ describe('miner node', () => {
     await sender.send(A, new TextEncoder().encode(orphan.encode()));
     await tick();
     expect(a.events).toContainEqual({
-      event: 'block', hash: orphan.hashHex(), from: '127.0.0.1:5001', status: 'rejected', reason: 'unknown-parent', orphan: true,
+      event: 'block',
+      hash: orphan.hashHex(),
+      from: '127.0.0.1:5001',
+      status: 'rejected',
+      reason: 'unknown-parent',
+      orphan: true,
     });
     expect(a.miner.current).toBe(job);
     await a.node.stop();
@@ -114,8 +125,14 @@ describe('miner node', () => {
     const events: NodeEvent[] = [];
     // A real target here: blocks with a zero nonce almost surely fail it.
     const node = new MinerNode({
-      transport: network.bind(A), miner, peers: [B], genesis: true, target: 1n << 200n,
-      hashrateIntervalMs: 0, syncIntervalMs: 0, peerLimits: { banThreshold: 5 },
+      transport: network.bind(A),
+      miner,
+      peers: [B],
+      genesis: true,
+      target: 1n << 200n,
+      hashrateIntervalMs: 0,
+      syncIntervalMs: 0,
+      peerLimits: { banThreshold: 5 },
     });
     node.onEvent((event) => events.push(event));
     void node.run();
@@ -123,7 +140,10 @@ describe('miner node', () => {
     for (let i = 0; i < 20; i++) await sender.send(A, new TextEncoder().encode(new Block(`bad ${i}`).encode()));
     await tick();
     expect(events.filter((event) => event.event === 'block' && event.reason === 'bad-pow')).toHaveLength(5);
-    expect(events).toContainEqual({ event: 'warning', message: 'banned 127.0.0.1:5001 for a while: it kept sending blocks with invalid proof of work' });
+    expect(events).toContainEqual({
+      event: 'warning',
+      message: 'banned 127.0.0.1:5001 for a while: it kept sending blocks with invalid proof of work',
+    });
     expect(node.stats().dropped).toBe(15);
     await node.stop();
   });

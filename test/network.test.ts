@@ -36,7 +36,8 @@ async function testSocket(): Promise<{ socket: Socket; address: string; received
 const send = (socket: Socket, to: string, payload: string | Uint8Array): Promise<void> =>
   new Promise((resolve) => socket.send(payload, Number(to.split(':')[1]), '127.0.0.1', () => resolve()));
 
-const listening = (node: PowchainNode): Promise<unknown> => node.waitFor((event) => event.event === 'listening', 15_000);
+const listening = (node: PowchainNode): Promise<unknown> =>
+  node.waitFor((event) => event.event === 'listening', 15_000);
 
 describe('a network of powchain processes on 127.0.0.1', () => {
   it('three nodes reach a height and agree on the main chain', async () => {
@@ -44,10 +45,9 @@ describe('a network of powchain processes on 127.0.0.1', () => {
     const addresses = ports.map((port) => `127.0.0.1:${port}`);
     const target = 1n << 238n;
     // The waiting nodes first: the seed's genesis flow has no retransmission.
-    const [b, c] = addresses.slice(1).map((address) => start({ address, others: addresses, target, stopAtHeight: 8 })) as [
-      PowchainNode,
-      PowchainNode,
-    ];
+    const [b, c] = addresses
+      .slice(1)
+      .map((address) => start({ address, others: addresses, target, stopAtHeight: 8 })) as [PowchainNode, PowchainNode];
     await Promise.all([b, c].map(listening));
     const a = start({ address: addresses[0]!, others: addresses, genesis: true, target, stopAtHeight: 8 });
     const exits = await Promise.all([a, b, c].map((node) => node.waitFor(isExit, 60_000)));

@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 describe('a node with --data-dir', () => {
-  it('killed with SIGKILL and restarted, has every block it had announced and rejoins the network\'s head', async () => {
+  it("killed with SIGKILL and restarted, has every block it had announced and rejoins the network's head", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'powchain-kill-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     // A listening peer records what node A announces.
@@ -36,7 +36,13 @@ describe('a node with --data-dir', () => {
     const nodeB = startPowchainNode({ address: b, others: peers, target });
     running.push(nodeB);
     await nodeB.waitFor((event) => event.event === 'listening', 15_000);
-    const first = startPowchainNode({ address: a, others: peers, genesis: true, target, extraArgs: ['--data-dir', dataDir] });
+    const first = startPowchainNode({
+      address: a,
+      others: peers,
+      genesis: true,
+      target,
+      extraArgs: ['--data-dir', dataDir],
+    });
     await expect.poll(() => announced.size, { timeout: 60_000, interval: 50 }).toBeGreaterThanOrEqual(4);
     process.kill(first.pid, 'SIGKILL');
     await first.exited;
@@ -55,7 +61,10 @@ describe('a node with --data-dir', () => {
     await second.waitFor((event) => isHead(event) && event.height >= heightToReach, 60_000);
     // ... and mines on that head: its next block is accepted by B.
     const minedAfterRestart = await second.waitFor((event) => event.event === 'block' && event.from === 'self', 60_000);
-    await nodeB.waitFor((event) => event.event === 'block' && event.hash === (minedAfterRestart as { hash: string }).hash, 15_000);
+    await nodeB.waitFor(
+      (event) => event.event === 'block' && event.hash === (minedAfterRestart as { hash: string }).hash,
+      15_000,
+    );
     expect(await second.stop()).toBe(0);
     running.splice(running.indexOf(second), 1);
 

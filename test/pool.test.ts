@@ -38,7 +38,9 @@ describe('miner pool with one thread', () => {
 
   it('finds the nonce the seed found, scanning upward from 1 (mined.jsonl)', { timeout: TIMEOUT }, async () => {
     for (const vector of minedVectors) {
-      const prefix = new Uint8Array(Buffer.concat([Buffer.from(vector.data_b64, 'base64'), Buffer.from(vector.previous_hash, 'hex')]));
+      const prefix = new Uint8Array(
+        Buffer.concat([Buffer.from(vector.data_b64, 'base64'), Buffer.from(vector.previous_hash, 'hex')]),
+      );
       const outcome = await pool.mine({ prefix, target: BigInt(vector.target) });
       expect(outcome).toEqual({ status: 'found', nonce: BigInt(vector.nonce), hashes: vector.nonce });
     }
@@ -58,19 +60,23 @@ describe('miner pool with two threads', () => {
     expectValid(prefix, target, await pool.mine({ prefix, target }));
   });
 
-  it('lets a new job preempt an unreachable one within milliseconds, and finds the new one', { timeout: TIMEOUT }, async () => {
-    const hopeless = pool.mine({ prefix: prefixOf('hopeless'), target: UNREACHABLE });
-    await sleep(300);
-    expect(pool.hashrate().hashesPerSecond).toBeGreaterThan(0);
-    const began = performance.now();
-    const easy = pool.mine({ prefix: prefixOf('easy'), target: 1n << 250n });
-    const first = await hopeless;
-    expect(first.status).toBe('preempted');
-    expect(first.hashes).toBeGreaterThan(0);
-    expectValid(prefixOf('easy'), 1n << 250n, await easy);
-    // One batch (~10 ms) to notice, plus the search itself (~64 nonces per worker).
-    expect(performance.now() - began).toBeLessThan(500);
-  });
+  it(
+    'lets a new job preempt an unreachable one within milliseconds, and finds the new one',
+    { timeout: TIMEOUT },
+    async () => {
+      const hopeless = pool.mine({ prefix: prefixOf('hopeless'), target: UNREACHABLE });
+      await sleep(300);
+      expect(pool.hashrate().hashesPerSecond).toBeGreaterThan(0);
+      const began = performance.now();
+      const easy = pool.mine({ prefix: prefixOf('easy'), target: 1n << 250n });
+      const first = await hopeless;
+      expect(first.status).toBe('preempted');
+      expect(first.hashes).toBeGreaterThan(0);
+      expectValid(prefixOf('easy'), 1n << 250n, await easy);
+      // One batch (~10 ms) to notice, plus the search itself (~64 nonces per worker).
+      expect(performance.now() - began).toBeLessThan(500);
+    },
+  );
 
   it('answers cancel() with preempted, and keeps working afterwards', { timeout: TIMEOUT }, async () => {
     const job = pool.mine({ prefix: prefixOf('cancelled'), target: UNREACHABLE });
@@ -101,63 +107,77 @@ describe('miner pool shutdown', () => {
     await expect(pool.mine({ prefix: prefixOf('late'), target: UNREACHABLE })).rejects.toThrow(/closed/);
   });
 
-  it('leaves nothing behind: a process that creates, uses and closes a pool exits on its own', { timeout: TIMEOUT }, async () => {
-    const poolModule = new URL('../src/hashing/pool.ts', import.meta.url).href;
-    const script = [
-      `const { MinerPool } = await import(${JSON.stringify(poolModule)});`,
-      `const pool = await MinerPool.create({ threads: 2, engine: 'js' });`,
-      `const job = pool.mine({ prefix: new Uint8Array(48), target: 0n });`,
-      `await new Promise((r) => setTimeout(r, 100));`,
-      `await pool.close();`,
-      `console.log((await job).status);`,
-    ].join('\n');
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    clearTimeout(timer);
-    expect(output.trim()).toBe('preempted');
-    expect(code).toBe(0);
-  });
+  it(
+    'leaves nothing behind: a process that creates, uses and closes a pool exits on its own',
+    { timeout: TIMEOUT },
+    async () => {
+      const poolModule = new URL('../src/hashing/pool.ts', import.meta.url).href;
+      const script = [
+        `const { MinerPool } = await import(${JSON.stringify(poolModule)});`,
+        `const pool = await MinerPool.create({ threads: 2, engine: 'js' });`,
+        `const job = pool.mine({ prefix: new Uint8Array(48), target: 0n });`,
+        `await new Promise((r) => setTimeout(r, 100));`,
+        `await pool.close();`,
+        `console.log((await job).status);`,
+      ].join('\n');
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      clearTimeout(timer);
+      expect(output.trim()).toBe('preempted');
+      expect(code).toBe(0);
+    },
+  );
 });
 
 describe('miner pool with a failing worker', () => {
-  it('rejects the running job instead of hanging, refuses new jobs, and still closes', { timeout: TIMEOUT }, async () => {
-    const pool = await MinerPool.create({ threads: 2, engine: 'js', faultInjection: 'worker-error' });
-    try {
-      await expect(pool.mine({ prefix: prefixOf('doomed'), target: UNREACHABLE })).rejects.toThrow(/worker 0 crashed: injected worker failure/);
-      await expect(pool.mine({ prefix: prefixOf('after'), target: UNREACHABLE })).rejects.toThrow(/worker 0/);
-    } finally {
-      await pool.close();
-    }
-    expect(pool.threadIds()).toEqual([-1, -1]);
-  });
+  it(
+    'rejects the running job instead of hanging, refuses new jobs, and still closes',
+    { timeout: TIMEOUT },
+    async () => {
+      const pool = await MinerPool.create({ threads: 2, engine: 'js', faultInjection: 'worker-error' });
+      try {
+        await expect(pool.mine({ prefix: prefixOf('doomed'), target: UNREACHABLE })).rejects.toThrow(
+          /worker 0 crashed: injected worker failure/,
+        );
+        await expect(pool.mine({ prefix: prefixOf('after'), target: UNREACHABLE })).rejects.toThrow(/worker 0/);
+      } finally {
+        await pool.close();
+      }
+      expect(pool.threadIds()).toEqual([-1, -1]);
+    },
+  );
 });
 
 describe('miner pool with a lying engine', () => {
-  it('emits mismatch, falls back to node-crypto and still answers with a verified nonce', { timeout: TIMEOUT }, async () => {
-    const pool = await MinerPool.create({ threads: 2, engine: 'js', faultInjection: 'lying-engine' });
-    try {
-      const mismatches: Error[] = [];
-      pool.on('mismatch', (error) => mismatches.push(error));
-      const prefix = prefixOf('liar');
-      const target = 1n << 246n;
-      expectValid(prefix, target, await pool.mine({ prefix, target }));
-      expect(pool.engine).toBe('node-crypto');
-      expect(mismatches).toHaveLength(1);
-      expect(mismatches[0]).toBeInstanceOf(EngineMismatchError);
-      expect(mismatches[0]!.message).toMatch(/ENGINE MISMATCH: engine "js" reported nonce \d+/);
-      // And it stays on node-crypto for the next job.
-      const next = prefixOf('liar 2');
-      expectValid(next, target, await pool.mine({ prefix: next, target }));
-      expect(mismatches).toHaveLength(1);
-    } finally {
-      await pool.close();
-    }
-  });
+  it(
+    'emits mismatch, falls back to node-crypto and still answers with a verified nonce',
+    { timeout: TIMEOUT },
+    async () => {
+      const pool = await MinerPool.create({ threads: 2, engine: 'js', faultInjection: 'lying-engine' });
+      try {
+        const mismatches: Error[] = [];
+        pool.on('mismatch', (error) => mismatches.push(error));
+        const prefix = prefixOf('liar');
+        const target = 1n << 246n;
+        expectValid(prefix, target, await pool.mine({ prefix, target }));
+        expect(pool.engine).toBe('node-crypto');
+        expect(mismatches).toHaveLength(1);
+        expect(mismatches[0]).toBeInstanceOf(EngineMismatchError);
+        expect(mismatches[0]!.message).toMatch(/ENGINE MISMATCH: engine "js" reported nonce \d+/);
+        // And it stays on node-crypto for the next job.
+        const next = prefixOf('liar 2');
+        expectValid(next, target, await pool.mine({ prefix: next, target }));
+        expect(mismatches).toHaveLength(1);
+      } finally {
+        await pool.close();
+      }
+    },
+  );
 });

@@ -4,7 +4,13 @@ import { MAX_TARGET } from '../src/primitives/target.js';
 import { BlockTree } from '../src/consensus/block-tree.js';
 import { blocksAfterLocator, buildLocator } from '../src/consensus/locator.js';
 import { OrphanPool } from '../src/consensus/orphan-pool.js';
-import { decodeMessage, encodeExtendedBlock, encodeGetBlocks, encodeGetData, encodeHello } from '../src/net/messages.js';
+import {
+  decodeMessage,
+  encodeExtendedBlock,
+  encodeGetBlocks,
+  encodeGetData,
+  encodeHello,
+} from '../src/net/messages.js';
 import { PeerTable } from '../src/net/peers.js';
 import { blockVectors, malformedVectors } from './helpers/vectors.js';
 
@@ -36,7 +42,10 @@ describe('extended protocol messages', () => {
   });
 
   it('round-trips hello, getblocks and getdata', () => {
-    expect(decodeMessage(encodeHello(5, hex(1), hex(2)))).toEqual({ ok: true, message: { type: 'hello', height: 5, head: hex(1), root: hex(2) } });
+    expect(decodeMessage(encodeHello(5, hex(1), hex(2)))).toEqual({
+      ok: true,
+      message: { type: 'hello', height: 5, head: hex(1), root: hex(2) },
+    });
     expect(decodeMessage(encodeGetBlocks([hex(3), hex(4)], 100))).toEqual({
       ok: true,
       message: { type: 'getblocks', locator: [hex(3), hex(4)], limit: 100 },

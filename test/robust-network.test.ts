@@ -98,9 +98,9 @@ describe('late joiners and partitions', () => {
     expect(late.node.tree!.root.hash).toBe(sims[0]!.node.tree!.root.hash);
     await until(() => late.miner.found > 0, 20_000, 'the late node to mine');
     await settleOn(late, [...sims, late], 20_000);
-    const lateBlocks = sims[0]!.node.tree!.mainChain().filter((entry) =>
-      new TextDecoder().decode(entry.block.data).startsWith(formatAddress(late.address)),
-    );
+    const lateBlocks = sims[0]!.node
+      .tree!.mainChain()
+      .filter((entry) => new TextDecoder().decode(entry.block.data).startsWith(formatAddress(late.address)));
     expect(lateBlocks.length).toBeGreaterThan(0);
   }, 60_000);
 

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NONCE_LIMIT, type SearchResult } from '../src/hashing/engine.js';
-import { type NonceSearchExports, createWasmEngine, simdSupported, wasmModule, type WasmFlavor } from '../src/hashing/wasm.js';
+import {
+  type NonceSearchExports,
+  createWasmEngine,
+  simdSupported,
+  wasmModule,
+  type WasmFlavor,
+} from '../src/hashing/wasm.js';
 
 const FLAVORS: readonly WasmFlavor[] = ['scalar', 'simd'];
 const MAX_TARGET = (1n << 256n) - 1n;
@@ -12,7 +18,11 @@ function rawInstance(flavor: WasmFlavor): NonceSearchExports {
 }
 
 /** SHA-256 through the module's streaming interface, absorbing in chunks of `chunk` bytes. */
-function wasmSha256(raw: NonceSearchExports, message: Uint8Array, chunk: number = raw.INPUT_LENGTH.value as number): string {
+function wasmSha256(
+  raw: NonceSearchExports,
+  message: Uint8Array,
+  chunk: number = raw.INPUT_LENGTH.value as number,
+): string {
   const memory = new Uint8Array(raw.memory.buffer);
   raw.begin();
   for (let offset = 0; offset < message.length; offset += chunk) {

@@ -78,7 +78,12 @@ function median(values: number[]): number {
 }
 
 /** Mines an unreachable target with a fresh pool and samples its hash counters. */
-async function measurePool(engine: EngineName, threads: number, prefix: Uint8Array, seconds: number): Promise<Measurement> {
+async function measurePool(
+  engine: EngineName,
+  threads: number,
+  prefix: Uint8Array,
+  seconds: number,
+): Promise<Measurement> {
   const pool = await MinerPool.create({ engine, threads });
   try {
     const job = pool.mine({ prefix, target: UNREACHABLE_TARGET });
@@ -130,13 +135,23 @@ for _ in range(samples):
 /** The seed's Python loop on one thread, or null when python3 cannot be run. */
 function measurePython(data: Uint8Array, previousHash: Uint8Array, seconds: number): Promise<Measurement | null> {
   return new Promise((resolve) => {
-    const args = ['-c', SEED_LOOP, Buffer.from(data).toString('hex'), Buffer.from(previousHash).toString('hex'), String(seconds), String(SAMPLES)];
+    const args = [
+      '-c',
+      SEED_LOOP,
+      Buffer.from(data).toString('hex'),
+      Buffer.from(previousHash).toString('hex'),
+      String(seconds),
+      String(SAMPLES),
+    ];
     const child = spawn('python3', args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.on('error', () => resolve(null));
     child.on('close', (code) => {
-      const samples = output.split('\n').filter((line) => line.trim() !== '').map(Number);
+      const samples = output
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map(Number);
       if (code !== 0 || samples.length === 0 || samples.some((rate) => !Number.isFinite(rate))) resolve(null);
       else resolve({ engine: 'python-seed', threads: 1, hashes_per_second: median(samples), samples });
     });
@@ -149,12 +164,24 @@ function renderTable(measurements: Measurement[], references: Measurement[], bas
   const speedup = (rate: number): string => (baseline ? `${(rate / baseline).toFixed(2)}x` : '-');
   const rows = [
     ['engine', 'threads', 'MH/s', 'vs node-crypto x1'],
-    ...measurements.map((m) => [m.engine, String(m.threads), megahashes(m.hashes_per_second), speedup(m.hashes_per_second)]),
-    ...references.map((m) => [`${m.engine} (reference, not an engine)`, String(m.threads), megahashes(m.hashes_per_second), speedup(m.hashes_per_second)]),
+    ...measurements.map((m) => [
+      m.engine,
+      String(m.threads),
+      megahashes(m.hashes_per_second),
+      speedup(m.hashes_per_second),
+    ]),
+    ...references.map((m) => [
+      `${m.engine} (reference, not an engine)`,
+      String(m.threads),
+      megahashes(m.hashes_per_second),
+      speedup(m.hashes_per_second),
+    ]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   const line = (row: string[]): string =>
-    row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+    row
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
   return [line(rows[0]!), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
@@ -162,9 +189,21 @@ export function benchCommand(): Command {
   const cores = availableParallelism();
   return new Command('bench')
     .description('compare the hashing engines: hashes per second per engine and thread count, through the worker pool')
-    .option('--engines <list>', `comma-separated engines (default: every one available here; from ${ENGINE_NAMES.join(', ')})`)
-    .option('--threads <list>', `comma-separated thread counts (default: 1 and all cores, ${cores} here)`, threadListOption)
-    .option('--data-bytes <n>', 'message size including the 32-byte parent and the 8-byte nonce (56 is the seed\'s)', integerOption('data-bytes', MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES), 56)
+    .option(
+      '--engines <list>',
+      `comma-separated engines (default: every one available here; from ${ENGINE_NAMES.join(', ')})`,
+    )
+    .option(
+      '--threads <list>',
+      `comma-separated thread counts (default: 1 and all cores, ${cores} here)`,
+      threadListOption,
+    )
+    .option(
+      '--data-bytes <n>',
+      "message size including the 32-byte parent and the 8-byte nonce (56 is the seed's)",
+      integerOption('data-bytes', MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES),
+      56,
+    )
     .option('--seconds <s>', 'measuring time per engine and thread count', secondsOption, 2)
     .option('--json', 'print one JSON object on stdout instead of the table')
     .option('--no-python', "skip the reference measurement of the seed's Python loop")
@@ -174,9 +213,12 @@ export function benchCommand(): Command {
       if (options.engines !== undefined) {
         engines = [];
         for (const name of options.engines.split(',').map((part) => part.trim())) {
-          if (!isEngineName(name)) command.error(`error: unknown engine "${name}" (choose from ${ENGINE_NAMES.join(', ')})`);
+          if (!isEngineName(name))
+            command.error(`error: unknown engine "${name}" (choose from ${ENGINE_NAMES.join(', ')})`);
           if (!available.includes(name)) {
-            command.error(`error: engine "${name}" is not available here (available: ${available.join(', ')}); is the WebAssembly built (npm run build:wasm)?`);
+            command.error(
+              `error: engine "${name}" is not available here (available: ${available.join(', ')}); is the WebAssembly built (npm run build:wasm)?`,
+            );
           }
           if (!engines.includes(name)) engines.push(name);
         }
@@ -186,12 +228,16 @@ export function benchCommand(): Command {
       const prefix = new Uint8Array([...data, ...previousHash]);
       const progress = (text: string): void => void process.stderr.write(`bench: ${text}\n`);
 
-      progress(`${options.dataBytes}-byte message, ${options.seconds} s per measurement (median of ${SAMPLES} samples), ${cores} cores`);
+      progress(
+        `${options.dataBytes}-byte message, ${options.seconds} s per measurement (median of ${SAMPLES} samples), ${cores} cores`,
+      );
       const measurements: Measurement[] = [];
       for (const engine of engines) {
         for (const threads of threadCounts) {
           const measured = await measurePool(engine, threads, prefix, options.seconds);
-          progress(`${engine} x ${threads} thread${threads === 1 ? '' : 's'}: ${megahashes(measured.hashes_per_second)} MH/s`);
+          progress(
+            `${engine} x ${threads} thread${threads === 1 ? '' : 's'}: ${megahashes(measured.hashes_per_second)} MH/s`,
+          );
           measurements.push(measured);
         }
       }
@@ -206,7 +252,10 @@ export function benchCommand(): Command {
       }
 
       const baseline = measurements.find((m) => m.engine === 'node-crypto' && m.threads === 1)?.hashes_per_second;
-      const withSpeedup = (m: Measurement) => ({ ...m, speedup_vs_node_crypto_1_thread: baseline ? m.hashes_per_second / baseline : null });
+      const withSpeedup = (m: Measurement) => ({
+        ...m,
+        speedup_vs_node_crypto_1_thread: baseline ? m.hashes_per_second / baseline : null,
+      });
       if (options.json) {
         const report = {
           message_bytes: options.dataBytes,

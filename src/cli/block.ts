@@ -42,11 +42,25 @@ function mineCommand(): Command {
   return new Command('mine')
     .description('mine one block on the given parent and print its wire encoding as one line')
     .addOption(new Option('--data <text>', 'the block data, as UTF-8 text').conflicts('dataBase64'))
-    .addOption(new Option('--data-base64 <b64>', 'the block data as standard base64 (for binary data)').argParser(base64Option))
-    .addOption(new Option('--prev <hex>', 'the parent block hash, 64 hex digits').argParser(hashOption).default(GENESIS_PREVIOUS_HASH, 'the genesis parent, all zero'))
+    .addOption(
+      new Option('--data-base64 <b64>', 'the block data as standard base64 (for binary data)').argParser(base64Option),
+    )
+    .addOption(
+      new Option('--prev <hex>', 'the parent block hash, 64 hex digits')
+        .argParser(hashOption)
+        .default(GENESIS_PREVIOUS_HASH, 'the genesis parent, all zero'),
+    )
     .addOption(targetOptionWithDefault())
-    .option('--threads <n>', 'worker threads searching disjoint nonce ranges (default 1: scans upward from 1 and finds the seed\'s nonce)', threadsOption)
-    .option('--engine <name>', 'hashing engine: wasm-simd, wasm, js or node-crypto (default: the fastest that works here)', engineOption)
+    .option(
+      '--threads <n>',
+      "worker threads searching disjoint nonce ranges (default 1: scans upward from 1 and finds the seed's nonce)",
+      threadsOption,
+    )
+    .option(
+      '--engine <name>',
+      'hashing engine: wasm-simd, wasm, js or node-crypto (default: the fastest that works here)',
+      engineOption,
+    )
     .action(async (options: MineOptions, command: Command) => {
       const data = options.dataBase64 ?? options.data;
       if (data === undefined) command.error('error: give the block data with --data <text> or --data-base64 <b64>');
@@ -66,7 +80,7 @@ function mineCommand(): Command {
 
 export function blockCommand(): Command {
   return new Command('block')
-    .description('one-shot tools for single blocks in the seed\'s wire format')
+    .description("one-shot tools for single blocks in the seed's wire format")
     .addCommand(verifyCommand())
     .addCommand(mineCommand());
 }

@@ -120,7 +120,9 @@ function startNode(
 export function chainsAgree(chains: string[][], height: number): boolean {
   const reference = chains[0];
   if (!reference || reference.length <= height) return false;
-  return chains.every((chain) => chain.length > height && chain.slice(0, height + 1).every((hash, i) => hash === reference[i]));
+  return chains.every(
+    (chain) => chain.length > height && chain.slice(0, height + 1).every((hash, i) => hash === reference[i]),
+  );
 }
 
 export function devnetCommand(): Command {
@@ -130,13 +132,39 @@ export function devnetCommand(): Command {
         'show them working, stop them at a height, and check that they all agree on one main chain',
     )
     .option('--nodes <n>', 'how many miner processes', integerOption('nodes', 2, 16), 3)
-    .option('--height <n>', 'stop every node once its head reaches this height', integerOption('height', 1, 100_000), 20)
-    .option('--block-seconds <s>', 'aim for one block every this many seconds (sets the target by measuring this machine)', integerOption('block-seconds', 1, 600), 1)
-    .option('--target <target>', 'use this proof-of-work target instead of calibrating one: 0xHEX, 2^N or decimal', targetOption)
-    .option('--threads <n>', 'worker threads per node (default: the cores shared among the nodes, at least 1)', integerOption('threads', 1, 64))
+    .option(
+      '--height <n>',
+      'stop every node once its head reaches this height',
+      integerOption('height', 1, 100_000),
+      20,
+    )
+    .option(
+      '--block-seconds <s>',
+      'aim for one block every this many seconds (sets the target by measuring this machine)',
+      integerOption('block-seconds', 1, 600),
+      1,
+    )
+    .option(
+      '--target <target>',
+      'use this proof-of-work target instead of calibrating one: 0xHEX, 2^N or decimal',
+      targetOption,
+    )
+    .option(
+      '--threads <n>',
+      'worker threads per node (default: the cores shared among the nodes, at least 1)',
+      integerOption('threads', 1, 64),
+    )
     .option('--engine <name>', 'hashing engine for every node (default: the fastest that works here)', engineOption)
-    .option('--timeout <s>', 'give up after this many seconds (default: 30 s + 10 s a block)', integerOption('timeout', 1, 86_400))
-    .addOption(new Option('--tie-break <rule>', 'head choice between blocks of equal height').choices(['random', 'first-seen']).default('random'))
+    .option(
+      '--timeout <s>',
+      'give up after this many seconds (default: 30 s + 10 s a block)',
+      integerOption('timeout', 1, 86_400),
+    )
+    .addOption(
+      new Option('--tie-break <rule>', 'head choice between blocks of equal height')
+        .choices(['random', 'first-seen'])
+        .default('random'),
+    )
     .action(async (options: DevnetOptions) => {
       process.exitCode = await runDevnet(options);
     });
@@ -154,16 +182,30 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
     const total = perThread * Math.min(cores, options.nodes * threads);
     const hashesPerBlock = Math.max(1, total * options.blockSeconds);
     target = (1n << 256n) / BigInt(Math.round(hashesPerBlock));
-    say(`calibrated: ${engine} does ${formatRate(Math.round(perThread))} a thread here; target ${formatTarget(target)} for ~${options.blockSeconds} s a block`);
+    say(
+      `calibrated: ${engine} does ${formatRate(Math.round(perThread))} a thread here; target ${formatTarget(target)} for ~${options.blockSeconds} s a block`,
+    );
   }
   const ports = await freeUdpPorts(options.nodes);
   const addresses = ports.map((port) => `127.0.0.1:${port}`);
   const others = addresses.join(',');
   const common = [
-    '--log', 'json', '--stop-at-height', String(options.height), '--target', '0x' + target.toString(16),
-    '--threads', String(threads), '--engine', engine, '--tie-break', options.tieBreak,
+    '--log',
+    'json',
+    '--stop-at-height',
+    String(options.height),
+    '--target',
+    '0x' + target.toString(16),
+    '--threads',
+    String(threads),
+    '--engine',
+    engine,
+    '--tie-break',
+    options.tieBreak,
   ];
-  say(`devnet: ${options.nodes} nodes on ${addresses.join(', ')}; ${threads} thread(s) each; stopping at height ${options.height}`);
+  say(
+    `devnet: ${options.nodes} nodes on ${addresses.join(', ')}; ${threads} thread(s) each; stopping at height ${options.height}`,
+  );
 
   let best = -1;
   const onEvent = (state: NodeState, event: NodeEvent): void => {
@@ -173,7 +215,9 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
         state.head = event.hash;
         if (event.height > best) {
           best = event.height;
-          say(`  height ${String(event.height).padStart(3)}  ${event.hash.slice(0, 16)}  first seen by node ${state.index} (${state.address})`);
+          say(
+            `  height ${String(event.height).padStart(3)}  ${event.hash.slice(0, 16)}  first seen by node ${state.index} (${state.address})`,
+          );
         }
         break;
       case 'block':
@@ -244,12 +288,18 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
         `${String(node.exit?.height ?? node.height).padStart(6)}  ${String(node.mined).padStart(5)}  ` +
         `${String(node.accepted).padStart(8)}  ${String(node.refused).padStart(7)}  ${(node.exit?.hash ?? node.head).slice(0, 16)}`,
     );
-    if (node.exitCode !== 0 && node.stderr) say(`      stderr: ${node.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (node.exitCode !== 0 && node.stderr)
+      say(`      stderr: ${node.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   }
   const exits = nodes.map((node) => node.exit);
   const complete = !timedOut && exits.every((exit) => exit !== undefined) && nodes.every((node) => node.exitCode === 0);
   const agreeTo = options.height - 1;
-  const agreed = complete && chainsAgree(exits.map((exit) => exit!.chain), agreeTo);
+  const agreed =
+    complete &&
+    chainsAgree(
+      exits.map((exit) => exit!.chain),
+      agreeTo,
+    );
   const genesisExit = nodes.find((node) => node.index === 0)?.exit;
   if (genesisExit?.tree) {
     say('');
@@ -265,6 +315,8 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
     );
     return 0;
   }
-  say(`devnet: FAILED: ${complete ? `the nodes' main chains differ below height ${options.height}` : 'not every node reached the height and exited cleanly'}`);
+  say(
+    `devnet: FAILED: ${complete ? `the nodes' main chains differ below height ${options.height}` : 'not every node reached the height and exited cleanly'}`,
+  );
   return 1;
 }

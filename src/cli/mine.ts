@@ -53,20 +53,56 @@ function genesisArgument(text: string): true {
 /** Options shared by `mine` and `devnet`. */
 export function addNodeOptions(command: Command): Command {
   return command
-    .addOption(targetOptionWithDefault('proof-of-work target: 0xHEX, 2^N or decimal; every node of a network must share it'))
-    .option('--threads <n>', `worker threads mining per node (default: all cores, ${availableParallelism()} here)`, threadsOption)
-    .option('--engine <name>', 'hashing engine: wasm-simd, wasm, js or node-crypto (default: the fastest that works here)', engineOption)
-    .option('--stop-at-height <n>', 'exit 0 once the head reaches this height, after the last broadcast has gone out', integerOption('stop-at-height', 0, 1e9))
-    .addOption(new Option('--log <format>', 'output: a live view (human) or one JSON object per line (json)').choices(['human', 'json']).default('human'))
-    .option('--data-dir <dir>', 'keep every accepted block in an append-only log in this folder (fsynced before it is announced), and resume from it on start')
-    .addOption(new Option('--tie-break <rule>', 'head choice between blocks of equal height: the seed\'s coin flip, or keep the first seen').choices(['random', 'first-seen']).default('random'));
+    .addOption(
+      targetOptionWithDefault('proof-of-work target: 0xHEX, 2^N or decimal; every node of a network must share it'),
+    )
+    .option(
+      '--threads <n>',
+      `worker threads mining per node (default: all cores, ${availableParallelism()} here)`,
+      threadsOption,
+    )
+    .option(
+      '--engine <name>',
+      'hashing engine: wasm-simd, wasm, js or node-crypto (default: the fastest that works here)',
+      engineOption,
+    )
+    .option(
+      '--stop-at-height <n>',
+      'exit 0 once the head reaches this height, after the last broadcast has gone out',
+      integerOption('stop-at-height', 0, 1e9),
+    )
+    .addOption(
+      new Option('--log <format>', 'output: a live view (human) or one JSON object per line (json)')
+        .choices(['human', 'json'])
+        .default('human'),
+    )
+    .option(
+      '--data-dir <dir>',
+      'keep every accepted block in an append-only log in this folder (fsynced before it is announced), and resume from it on start',
+    )
+    .addOption(
+      new Option(
+        '--tie-break <rule>',
+        "head choice between blocks of equal height: the seed's coin flip, or keep the first seen",
+      )
+        .choices(['random', 'first-seen'])
+        .default('random'),
+    );
 }
 
 export function mineCommand(): Command {
   const command = new Command('mine')
     .description('run one miner node: gossip blocks over UDP with the other miners, and mine on the longest chain')
-    .argument('<addr>', 'this node\'s address, host:port (host alone means port 5000; port 0 picks a free one)', addressArgument)
-    .argument('<others>', 'comma-separated host:port of every miner of the network (may include addr, which is skipped)', addressListArgument)
+    .argument(
+      '<addr>',
+      "this node's address, host:port (host alone means port 5000; port 0 picks a free one)",
+      addressArgument,
+    )
+    .argument(
+      '<others>',
+      'comma-separated host:port of every miner of the network (may include addr, which is skipped)',
+      addressListArgument,
+    )
     .argument('[genesis]', '"genesis" makes this node mine the genesis block; the others wait for it', genesisArgument)
     .action(async (addr: PeerAddress, others: PeerAddress[], genesis: true | undefined, options: NodeCliOptions) => {
       process.exitCode = await runNode(addr, others, genesis === true, options);
@@ -75,7 +111,12 @@ export function mineCommand(): Command {
 }
 
 /** Runs a node to its end; the exit code. */
-export async function runNode(addr: PeerAddress, others: PeerAddress[], genesis: boolean, options: NodeCliOptions): Promise<number> {
+export async function runNode(
+  addr: PeerAddress,
+  others: PeerAddress[],
+  genesis: boolean,
+  options: NodeCliOptions,
+): Promise<number> {
   let transport: UdpTransport;
   try {
     transport = await UdpTransport.bind(addr);
@@ -156,7 +197,10 @@ export async function runNode(addr: PeerAddress, others: PeerAddress[], genesis:
 }
 
 /** Opens the block log of --data-dir and rebuilds the tree from it, re-validating every block. */
-function restore(dir: string, options: NodeCliOptions): { log: BlockLog; tree: BlockTree | undefined; event: NodeEvent | undefined } {
+function restore(
+  dir: string,
+  options: NodeCliOptions,
+): { log: BlockLog; tree: BlockTree | undefined; event: NodeEvent | undefined } {
   const { log, blocks, droppedBytes } = BlockLog.open(dir, options.target);
   if (blocks.length === 0) return { log, tree: undefined, event: undefined };
   const result = restoreTree(blocks, { target: options.target, tieBreak: options.tieBreak });

@@ -33,18 +33,31 @@ interface Counters {
 }
 
 /** Prints events as a human reads them. Returns the listener and a final-summary printer. */
-export function humanView(source: ViewSource, out: NodeJS.WriteStream): {
+export function humanView(
+  source: ViewSource,
+  out: NodeJS.WriteStream,
+): {
   listener: (event: NodeEvent) => void;
   finish: () => void;
 } {
-  const counters: Counters = { accepted: 0, rejected: 0, mined: 0, junk: 0, hashrate: 0, perThread: [], lastRefusal: '' };
+  const counters: Counters = {
+    accepted: 0,
+    rejected: 0,
+    mined: 0,
+    junk: 0,
+    hashrate: 0,
+    perThread: [],
+    lastRefusal: '',
+  };
   const live = out.isTTY === true;
   let dirty = false;
   let timer: NodeJS.Timeout | undefined;
 
   const rate = (): string =>
     formatRate(counters.hashrate) +
-    (counters.perThread.length > 1 ? ` (${counters.perThread.map((r) => (r / 1e6).toFixed(2)).join(' + ')} per thread)` : '');
+    (counters.perThread.length > 1
+      ? ` (${counters.perThread.map((r) => (r / 1e6).toFixed(2)).join(' + ')} per thread)`
+      : '');
 
   const header = (): string[] => {
     const head = source.tree()?.head;
@@ -75,12 +88,16 @@ export function humanView(source: ViewSource, out: NodeJS.WriteStream): {
   const plain = (event: NodeEvent): string | undefined => {
     switch (event.event) {
       case 'listening':
-        return `listening on ${event.address} · engine ${event.engine} x${event.threads} · target ${event.target}` +
-          (event.genesis ? ' · mining the genesis block' : ' · waiting for the genesis block');
+        return (
+          `listening on ${event.address} · engine ${event.engine} x${event.threads} · target ${event.target}` +
+          (event.genesis ? ' · mining the genesis block' : ' · waiting for the genesis block')
+        );
       case 'restored':
-        return `restored ${event.blocks} blocks from disk: head at height ${event.height} ${event.hash.slice(0, 16)}` +
+        return (
+          `restored ${event.blocks} blocks from disk: head at height ${event.height} ${event.hash.slice(0, 16)}` +
           (event.dropped_bytes > 0 ? ` (dropped a torn tail of ${event.dropped_bytes} bytes)` : '') +
-          (event.refused ? ` (stopped at a refused block: ${event.refused})` : '');
+          (event.refused ? ` (stopped at a refused block: ${event.refused})` : '')
+        );
       case 'genesis':
         return `genesis ${event.hash.slice(0, 16)} from ${event.from}`;
       case 'head':

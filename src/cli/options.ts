@@ -39,7 +39,8 @@ export const threadsOption = (text: string): number =>
   integerOption('threads', 1, Math.max(4 * availableParallelism(), 4))(text);
 
 export function engineOption(text: string): EngineName {
-  if (!isEngineName(text)) throw new InvalidArgumentError(`unknown engine "${text}" (choose from ${ENGINE_NAMES.join(', ')})`);
+  if (!isEngineName(text))
+    throw new InvalidArgumentError(`unknown engine "${text}" (choose from ${ENGINE_NAMES.join(', ')})`);
   return text;
 }
 

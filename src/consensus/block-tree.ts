@@ -26,8 +26,7 @@ export interface TreeEntry {
 }
 
 export type AppendVerdict =
-  | { ok: true; entry: TreeEntry; headChanged: boolean }
-  | { ok: false; reason: RefusalReason; hash: string };
+  { ok: true; entry: TreeEntry; headChanged: boolean } | { ok: false; reason: RefusalReason; hash: string };
 
 export interface BlockTreeOptions {
   target?: bigint;

@@ -21,7 +21,8 @@ interface Orphan {
   readonly bytes: number;
 }
 
-export type OrphanVerdict = { ok: true; evicted: number } | { ok: false; reason: 'duplicate-orphan' | 'sender-orphan-limit' };
+export type OrphanVerdict =
+  { ok: true; evicted: number } | { ok: false; reason: 'duplicate-orphan' | 'sender-orphan-limit' };
 
 export class OrphanPool {
   readonly maxBlocks: number;

@@ -63,9 +63,7 @@ export function renderTree(tree: BlockTree, options: TreeViewOptions = {}): stri
 
   // Each task draws one run starting at `entry`; `first` is the prefix of its first line
   // (with the fork connector), `rest` the prefix of its following lines.
-  const stack: Array<{ entry: TreeEntry; first: string; rest: string }> = [
-    { entry: tree.root, first: '', rest: '' },
-  ];
+  const stack: Array<{ entry: TreeEntry; first: string; rest: string }> = [{ entry: tree.root, first: '', rest: '' }];
   while (stack.length > 0) {
     const task = stack.pop()!;
     const run: TreeEntry[] = [task.entry];

@@ -135,7 +135,8 @@ export class MinerPool extends EventEmitter {
   /** Spawns the workers once; resolves when every one of them has its engine ready. */
   static async create(options: PoolOptions = {}): Promise<MinerPool> {
     const threads = options.threads ?? availableParallelism();
-    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a whole number >= 1, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new RangeError(`threads must be a whole number >= 1, got ${threads}`);
     const batchSize = options.batchSize;
     if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 0xffffffff)) {
       throw new RangeError(`batchSize must be a whole number between 1 and 2^32 - 1, got ${batchSize}`);
@@ -143,9 +144,11 @@ export class MinerPool extends EventEmitter {
     const engine = options.engine ?? defaultEngine();
     const flavor = wasmFlavorOf(engine);
     // Compiled once here and handed to every worker.
-    const module = flavor === null ? undefined : tryWasmModule(flavor) ?? undefined;
+    const module = flavor === null ? undefined : (tryWasmModule(flavor) ?? undefined);
     if (flavor !== null && module === undefined) {
-      throw new Error(`engine "${engine}" is not available here (WebAssembly build missing or ${flavor === 'simd' ? 'SIMD ' : ''}unsupported)`);
+      throw new Error(
+        `engine "${engine}" is not available here (WebAssembly build missing or ${flavor === 'simd' ? 'SIMD ' : ''}unsupported)`,
+      );
     }
 
     const pool = new MinerPool(threads, engine);
@@ -184,7 +187,9 @@ export class MinerPool extends EventEmitter {
     }
     const [start, end] = job.range ?? [1n, NONCE_LIMIT];
     if (start < 0n || start > end || end > NONCE_LIMIT) {
-      return Promise.reject(new RangeError(`nonce range must satisfy 0 <= start <= end <= 2^64, got [${start}, ${end})`));
+      return Promise.reject(
+        new RangeError(`nonce range must satisfy 0 <= start <= end <= 2^64, got [${start}, ${end})`),
+      );
     }
     this.preempt();
     return new Promise<MineOutcome>((resolve, reject) => {
@@ -268,7 +273,8 @@ export class MinerPool extends EventEmitter {
       });
       worker.on('exit', (code) => {
         if (!ready) reject(new Error(`worker ${setup.index} exited with code ${code} before it was ready`));
-        else if (!this.closed) this.fail(new Error(`worker ${setup.index} exited unexpectedly with code ${code}`), true);
+        else if (!this.closed)
+          this.fail(new Error(`worker ${setup.index} exited unexpectedly with code ${code}`), true);
       });
     });
   }
@@ -320,7 +326,13 @@ export class MinerPool extends EventEmitter {
       this.settle({ status: 'found', nonce, hashes: this.jobHashes(running) });
       return;
     }
-    this.onMismatch(new EngineMismatchError(this.engineName, nonce, 'the pool rechecked it on the main thread and it does not meet the target'));
+    this.onMismatch(
+      new EngineMismatchError(
+        this.engineName,
+        nonce,
+        'the pool rechecked it on the main thread and it does not meet the target',
+      ),
+    );
   }
 
   /** An engine lied or failed: fall back to node-crypto and restart the job, or give up if that was node-crypto. */

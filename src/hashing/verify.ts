@@ -47,7 +47,11 @@ export function checkResult(
     throw new EngineMismatchError(engine, nonce, `its hash ${hex(hash)} is above the target 0x${target.toString(16)}`);
   }
   if (BigInt(tried) !== nonce - start + 1n) {
-    throw new EngineMismatchError(engine, nonce, `it reported ${tried} nonces tried from ${start}, expected ${nonce - start + 1n}`);
+    throw new EngineMismatchError(
+      engine,
+      nonce,
+      `it reported ${tried} nonces tried from ${start}, expected ${nonce - start + 1n}`,
+    );
   }
 }
 

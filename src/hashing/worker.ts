@@ -5,7 +5,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Engine, EngineName, NonceSearcher } from './engine.js';
-import { GENERATION, type FromWorker, type ToWorker, type WorkerSetup, jobCounterSlot, jobSlot } from './pool-protocol.js';
+import {
+  GENERATION,
+  type FromWorker,
+  type ToWorker,
+  type WorkerSetup,
+  jobCounterSlot,
+  jobSlot,
+} from './pool-protocol.js';
 import { createEngine, createUnverifiedEngine } from './registry.js';
 import { EngineMismatchError, verifiedEngine } from './verify.js';
 
@@ -14,7 +21,12 @@ const BATCH_TARGET_MS = 10;
 const MIN_BATCH = 64;
 const MAX_BATCH = 1 << 24;
 /** First guesses per engine, adapted after every batch. */
-const INITIAL_BATCH: Record<EngineName, number> = { 'wasm-simd': 32_768, wasm: 16_384, js: 4_096, 'node-crypto': 2_048 };
+const INITIAL_BATCH: Record<EngineName, number> = {
+  'wasm-simd': 32_768,
+  wasm: 16_384,
+  js: 4_096,
+  'node-crypto': 2_048,
+};
 
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
@@ -62,7 +74,7 @@ function runJob(job: Extract<ToWorker, { type: 'job' }>): void {
   Atomics.store(control, jobSlot(setup.index), generation);
   try {
     const searcher: NonceSearcher = engine.prepare(job.prefix, job.target);
-    for (let next = start; next < end; ) {
+    for (let next = start; next < end;) {
       if (preempted()) return;
       const batchEnd = next + BigInt(batch) < end ? next + BigInt(batch) : end;
       const began = performance.now();
@@ -82,7 +94,11 @@ function runJob(job: Extract<ToWorker, { type: 'job' }>): void {
     if (error instanceof EngineMismatchError) {
       post({ type: 'mismatch', generation, engine: error.engine, nonce: error.nonce, detail: error.detail });
     } else {
-      post({ type: 'failed', generation, message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      post({
+        type: 'failed',
+        generation,
+        message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
     }
   }
 }

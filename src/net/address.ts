@@ -15,7 +15,8 @@ export class AddressError extends Error {
   override readonly name = 'AddressError';
 }
 
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** `host:port` or `host`; the port must be 1..65535 (0, "any free port", when `allowAnyPort`). */
 export function parseAddress(text: string, options: { allowAnyPort?: boolean } = {}): PeerAddress {

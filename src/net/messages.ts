@@ -55,7 +55,8 @@ export function decodeMessage(payload: Uint8Array | string): DecodedMessage {
   const parsed = parseJsonDatagram(payload);
   if (!parsed.ok) return parsed;
   const value = parsed.value;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'not a JSON object' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { ok: false, reason: 'not a JSON object' };
   const fields = value as Record<string, unknown>;
   const version = fields.powchain;
   const extended = version !== undefined;
@@ -69,15 +70,22 @@ export function decodeMessage(payload: Uint8Array | string): DecodedMessage {
     const height = fields.height;
     return {
       ok: true,
-      message: { type: 'block', block: decoded.value, extended, height: extended && isHeight(height) ? height : undefined },
+      message: {
+        type: 'block',
+        block: decoded.value,
+        extended,
+        height: extended && isHeight(height) ? height : undefined,
+      },
     };
   }
   switch (type) {
     case 'hello': {
       const { height, head, root } = fields;
       if (!isHeight(height)) return { ok: false, reason: 'hello: height must be a whole number' };
-      if (typeof head !== 'string' || !HASH.test(head)) return { ok: false, reason: 'hello: head must be 64 hex digits' };
-      if (typeof root !== 'string' || !HASH.test(root)) return { ok: false, reason: 'hello: root must be 64 hex digits' };
+      if (typeof head !== 'string' || !HASH.test(head))
+        return { ok: false, reason: 'hello: head must be 64 hex digits' };
+      if (typeof root !== 'string' || !HASH.test(root))
+        return { ok: false, reason: 'hello: root must be 64 hex digits' };
       return { ok: true, message: { type: 'hello', height, head: head.toLowerCase(), root: root.toLowerCase() } };
     }
     case 'getblocks': {
@@ -88,15 +96,21 @@ export function decodeMessage(payload: Uint8Array | string): DecodedMessage {
       if (!locator.every((hash): hash is string => typeof hash === 'string' && HASH.test(hash))) {
         return { ok: false, reason: 'getblocks: every locator hash must be 64 hex digits' };
       }
-      if (!Number.isSafeInteger(limit) || (limit as number) < 1) return { ok: false, reason: 'getblocks: limit must be a whole number >= 1' };
+      if (!Number.isSafeInteger(limit) || (limit as number) < 1)
+        return { ok: false, reason: 'getblocks: limit must be a whole number >= 1' };
       return {
         ok: true,
-        message: { type: 'getblocks', locator: locator.map((hash) => hash.toLowerCase()), limit: Math.min(limit as number, MAX_GETBLOCKS_LIMIT) },
+        message: {
+          type: 'getblocks',
+          locator: locator.map((hash) => hash.toLowerCase()),
+          limit: Math.min(limit as number, MAX_GETBLOCKS_LIMIT),
+        },
       };
     }
     case 'getdata': {
       const { hash } = fields;
-      if (typeof hash !== 'string' || !HASH.test(hash)) return { ok: false, reason: 'getdata: hash must be 64 hex digits' };
+      if (typeof hash !== 'string' || !HASH.test(hash))
+        return { ok: false, reason: 'getdata: hash must be 64 hex digits' };
       return { ok: true, message: { type: 'getdata', hash: hash.toLowerCase() } };
     }
     default:

@@ -79,7 +79,8 @@ export class PeerTable {
     const now = this.#now();
     const peer = this.#touch(address, now);
     if (peer.bannedUntil > now) return { ok: false, reason: 'banned' };
-    if (!take(this.#total, now, this.#limits.totalPerSecond, this.#limits.totalBurst)) return { ok: false, reason: 'rate-limited' };
+    if (!take(this.#total, now, this.#limits.totalPerSecond, this.#limits.totalBurst))
+      return { ok: false, reason: 'rate-limited' };
     if (!take(peer.datagrams, now, this.#limits.datagramsPerSecond, this.#limits.datagramBurst)) {
       return { ok: false, reason: 'rate-limited' };
     }

@@ -10,7 +10,15 @@ export type NodeEvent =
   | { event: 'restored'; blocks: number; height: number; hash: string; dropped_bytes: number; refused?: string }
   | { event: 'genesis'; hash: string; from: string }
   | { event: 'head'; height: number; hash: string }
-  | { event: 'block'; hash: string; height?: number; from: string; status: BlockStatus; reason?: string; orphan?: boolean }
+  | {
+      event: 'block';
+      hash: string;
+      height?: number;
+      from: string;
+      status: BlockStatus;
+      reason?: string;
+      orphan?: boolean;
+    }
   | { event: 'hashrate'; hashes_per_second: number; per_thread?: number[] }
   | { event: 'junk'; from: string; reason: string; count: number }
   | { event: 'warning'; message: string }

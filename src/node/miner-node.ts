@@ -40,7 +40,10 @@ import type { NodeEvent, NodeEventListener } from './events.js';
 
 /** The part of the worker pool a node needs (MinerPool implements it; tests may fake it). */
 export interface NonceMiner {
-  mine(job: { prefix: Uint8Array; target: bigint }): Promise<
+  mine(job: {
+    prefix: Uint8Array;
+    target: bigint;
+  }): Promise<
     { status: 'found'; nonce: bigint; hashes: number } | { status: 'preempted' | 'exhausted'; hashes: number }
   >;
   cancel(): void;
@@ -408,7 +411,13 @@ export class MinerNode {
         this.#options.store?.append(block);
         const verdict = tree.append(block);
         if (!verdict.ok) continue;
-        this.#emit({ event: 'block', hash: verdict.entry.hash, height: verdict.entry.height, from: sender, status: 'accepted' });
+        this.#emit({
+          event: 'block',
+          hash: verdict.entry.hash,
+          height: verdict.entry.height,
+          from: sender,
+          status: 'accepted',
+        });
         waiting.push(verdict.entry.hash);
       }
     }
@@ -430,25 +439,34 @@ export class MinerNode {
     this.#miningOn = parent;
     const template = new Block(`${this.name}:${this.#ownBlocks}`, parent.block);
     // Starting a new job preempts the old one: its promise resolves 'preempted'.
-    this.#miner.mine({ prefix: template.prefix(), target: this.target }).then((outcome) => {
-      if (this.#stopped || outcome.status !== 'found') return;
-      if (this.#miningOn === parent) this.#miningOn = undefined;
-      const block = template.withNonce(outcome.nonce);
-      if (tree.check(block).ok) {
-        this.#ownBlocks++;
-        // On disk, then announced, then (possibly) the height at which the node stops.
-        this.#options.store?.append(block);
-        const verdict = tree.append(block);
-        if (verdict.ok) {
-          this.#broadcast(block, verdict.entry.height);
-          this.#emit({ event: 'block', hash: verdict.entry.hash, height: verdict.entry.height, from: 'self', status: 'accepted' });
-          if (verdict.headChanged) this.#emit({ event: 'head', height: tree.head.height, hash: tree.head.hash });
-          this.#connectOrphans(verdict.entry);
-          if (this.#reachedStopHeight()) return;
+    this.#miner.mine({ prefix: template.prefix(), target: this.target }).then(
+      (outcome) => {
+        if (this.#stopped || outcome.status !== 'found') return;
+        if (this.#miningOn === parent) this.#miningOn = undefined;
+        const block = template.withNonce(outcome.nonce);
+        if (tree.check(block).ok) {
+          this.#ownBlocks++;
+          // On disk, then announced, then (possibly) the height at which the node stops.
+          this.#options.store?.append(block);
+          const verdict = tree.append(block);
+          if (verdict.ok) {
+            this.#broadcast(block, verdict.entry.height);
+            this.#emit({
+              event: 'block',
+              hash: verdict.entry.hash,
+              height: verdict.entry.height,
+              from: 'self',
+              status: 'accepted',
+            });
+            if (verdict.headChanged) this.#emit({ event: 'head', height: tree.head.height, hash: tree.head.hash });
+            this.#connectOrphans(verdict.entry);
+            if (this.#reachedStopHeight()) return;
+          }
         }
-      }
-      this.#mineOnHead();
-    }, (error: unknown) => this.#minerFailed(error));
+        this.#mineOnHead();
+      },
+      (error: unknown) => this.#minerFailed(error),
+    );
   }
 
   /** The miner itself broke (a worker died): nothing to mine with, so the node stops and says why. */
@@ -492,4 +510,3 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
   for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
   return true;
 }
-

@@ -11,7 +11,19 @@
  * truncates a torn or corrupt tail (a crash mid-write), reporting how much it dropped.
  * A `LOCK` file holding the owner's pid keeps two nodes off one directory.
  */
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, unlinkSync, writeFileSync, writeSync, readFileSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+  readFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Block, HASH_BYTES, NONCE_BYTES } from '../primitives/block.js';
@@ -76,7 +88,9 @@ export class BlockLog {
       const firstLine = bytes.subarray(0, bytes.indexOf(0x0a) + 1).toString('latin1');
       if (!firstLine.startsWith('powchain-blocks v1 ')) throw new BlockLogError(`${path} is not a powchain block log`);
       if (firstLine !== header) {
-        throw new BlockLogError(`${path} belongs to a network with another target (${firstLine.trim().split('=')[1]}); use another --data-dir`);
+        throw new BlockLogError(
+          `${path} belongs to a network with another target (${firstLine.trim().split('=')[1]}); use another --data-dir`,
+        );
       }
       const { blocks, end } = readRecords(bytes, header.length);
       if (end < size) {
@@ -151,7 +165,8 @@ function takeLock(lockPath: string): void {
     writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
     return;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new BlockLogError(`cannot lock ${lockPath}: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new BlockLogError(`cannot lock ${lockPath}: ${(error as Error).message}`);
   }
   const owner = Number(readFileSync(lockPath, 'utf8').trim());
   if (Number.isSafeInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {

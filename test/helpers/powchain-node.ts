@@ -39,9 +39,17 @@ process.once('exit', () => {
 
 export function startPowchainNode(options: PowchainNodeOptions): PowchainNode {
   const args = [
-    POWCHAIN_BIN, 'mine', options.address, options.others.join(','), ...(options.genesis ? ['genesis'] : []),
-    '--log', 'json', '--target', '0x' + options.target.toString(16),
-    '--threads', String(options.threads ?? 1),
+    POWCHAIN_BIN,
+    'mine',
+    options.address,
+    options.others.join(','),
+    ...(options.genesis ? ['genesis'] : []),
+    '--log',
+    'json',
+    '--target',
+    '0x' + options.target.toString(16),
+    '--threads',
+    String(options.threads ?? 1),
     ...(options.engine ? ['--engine', options.engine] : []),
     ...(options.stopAtHeight !== undefined ? ['--stop-at-height', String(options.stopAtHeight)] : []),
     ...(options.extraArgs ?? []),
@@ -80,7 +88,9 @@ export function startPowchainNode(options: PowchainNodeOptions): PowchainNode {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         waiters.splice(waiters.indexOf(waiter), 1);
-        reject(new Error(`${options.address}: no matching event within ${timeoutMs} ms; stderr: ${stderr.slice(-500)}`));
+        reject(
+          new Error(`${options.address}: no matching event within ${timeoutMs} ms; stderr: ${stderr.slice(-500)}`),
+        );
       }, timeoutMs);
       const waiter = {
         match,

@@ -54,11 +54,10 @@ export function pythonAvailable(): boolean {
     if (process.platform === 'win32') {
       pythonChecked = false;
     } else {
-      const probe = spawnSync(
-        'python3',
-        ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)'],
-        { stdio: 'ignore', timeout: 10_000 },
-      );
+      const probe = spawnSync('python3', ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)'], {
+        stdio: 'ignore',
+        timeout: 10_000,
+      });
       pythonChecked = probe.error === undefined && probe.status === 0;
     }
   }
