@@ -253,7 +253,7 @@ export class MinerNode {
     this.#emit({ event: 'block', hash: entry.hash, height: 0, from, status: 'accepted' });
     this.#emit({ event: 'head', height: 0, hash: entry.hash });
     this.#connectOrphans(entry);
-    if (!this.#reachedStopHeight()) this.#mineOnHead();
+    this.#afterAppend(entry, from);
   }
 
   #receive(payload: Uint8Array, from: PeerAddress): void {
@@ -351,9 +351,8 @@ export class MinerNode {
       this.#requestSync(peer.address, []);
       return;
     }
-    if (height > tree.head.height || (height === tree.head.height && !tree.has(head) && height > 0)) {
-      if (!tree.has(head)) this.#requestSync(peer.address, buildLocator(tree));
-    }
+    // A head we lack, at least as high as ours: ask for the chain that leads to it.
+    if (height >= tree.head.height && !tree.has(head)) this.#requestSync(peer.address, buildLocator(tree));
   }
 
   /** Asks `peer` for its main chain after our locator (and for one missing block, if named). */
@@ -375,30 +374,38 @@ export class MinerNode {
   }
 
   /** Appends a block (stored first) and connects the orphans waiting for it. */
-  #accept(block: Block, from: string): boolean {
+  #accept(block: Block, from: string): void {
     const tree = this.#tree!;
     const previousHead = tree.head;
     this.#options.store?.append(block);
     const verdict = tree.append(block);
     if (!verdict.ok) {
       this.#emit({ event: 'block', hash: verdict.hash, from, status: 'rejected', reason: verdict.reason });
-      return false;
+      return;
     }
     this.#emit({ event: 'block', hash: verdict.entry.hash, height: verdict.entry.height, from, status: 'accepted' });
     this.#connectOrphans(verdict.entry);
-    if (tree.head !== previousHead) {
-      const head = tree.head;
+    this.#afterAppend(previousHead, from);
+  }
+
+  /**
+   * After blocks were appended: reports a new head and relays it to extended peers (never
+   * a block of this node's: those were broadcast already); then stops at --stop-at-height,
+   * or makes sure the search runs on the head (preempting a search on an older one).
+   */
+  #afterAppend(previousHead: TreeEntry, from: string): void {
+    const head = this.#tree!.head;
+    if (head !== previousHead) {
       this.#emit({ event: 'head', height: head.height, hash: head.hash });
-      // Relay to extended peers only: a seed peer must get each block at most once, from its miner.
+      // A seed peer must get each block at most once, from its miner: relays go to extended peers only.
       if (from !== 'self') {
         for (const peer of this.#peerTable.extendedPeers().slice(0, 16)) {
           if (formatAddress(peer) !== from) this.#send(peer, encodeExtendedBlock(head.block, head.height));
         }
       }
-      if (this.#reachedStopHeight()) return true;
-      this.#mineOnHead();
     }
-    return true;
+    // A no-op while the search already runs on the head.
+    if (!this.#reachedStopHeight()) this.#mineOnHead();
   }
 
   /** Connects, breadth first and without recursion, every orphan that descends from `entry`. */
@@ -444,6 +451,7 @@ export class MinerNode {
         if (this.#stopped || outcome.status !== 'found') return;
         if (this.#miningOn === parent) this.#miningOn = undefined;
         const block = template.withNonce(outcome.nonce);
+        const previousHead = tree.head;
         if (tree.check(block).ok) {
           this.#ownBlocks++;
           // On disk, then announced, then (possibly) the height at which the node stops.
@@ -451,19 +459,12 @@ export class MinerNode {
           const verdict = tree.append(block);
           if (verdict.ok) {
             this.#broadcast(block, verdict.entry.height);
-            this.#emit({
-              event: 'block',
-              hash: verdict.entry.hash,
-              height: verdict.entry.height,
-              from: 'self',
-              status: 'accepted',
-            });
-            if (verdict.headChanged) this.#emit({ event: 'head', height: tree.head.height, hash: tree.head.hash });
+            const { hash, height } = verdict.entry;
+            this.#emit({ event: 'block', hash, height, from: 'self', status: 'accepted' });
             this.#connectOrphans(verdict.entry);
-            if (this.#reachedStopHeight()) return;
           }
         }
-        this.#mineOnHead();
+        this.#afterAppend(previousHead, 'self');
       },
       (error: unknown) => this.#minerFailed(error),
     );
