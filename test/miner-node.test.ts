@@ -11,8 +11,17 @@ import { malformedVectors } from './helpers/vectors.js';
 const A = { host: '127.0.0.1', port: 5000 };
 const B = { host: '127.0.0.1', port: 5001 };
 const C = { host: '127.0.0.1', port: 5002 };
-// Long enough for a search result to be handled and its datagrams delivered (zero-delay timers).
-const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
+/**
+ * Waits until the network is quiet: every promise callback has run (they all run before any
+ * timer does) and no datagram has been in flight for a few timer rounds. A fixed sleep would
+ * be flaky on a loaded machine.
+ */
+async function settle(network: MemoryNetwork): Promise<void> {
+  for (let quietRounds = 0; quietRounds < 3;) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    quietRounds = network.inFlight === 0 ? quietRounds + 1 : 0;
+  }
+}
 
 function startNode(network: MemoryNetwork, address: typeof A, genesis: boolean, stopAtHeight?: number) {
   const miner = new FakeMiner();
@@ -43,7 +52,7 @@ describe('miner node', () => {
     const a = startNode(network, A, true);
     expect(new TextDecoder().decode(a.miner.current!.prefix.subarray(0, 7))).toBe('Genesis');
     a.miner.solve(7n);
-    await tick();
+    await settle(network);
     const genesis = new Block('Genesis', undefined, 7n).hashHex();
     for (const peer of [a, b, c]) {
       expect(peer.node.tree?.root.hash).toBe(genesis);
@@ -60,10 +69,10 @@ describe('miner node', () => {
     const b = startNode(network, B, false);
     const a = startNode(network, A, true);
     a.miner.solve();
-    await tick();
+    await settle(network);
     const jobOnGenesis = a.miner.current!;
     b.miner.solve(42n);
-    await tick();
+    await settle(network);
     expect(jobOnGenesis.outcome).toEqual({ status: 'preempted', hashes: 0 });
     const rival = b.node.tree!.head;
     expect(rival.height).toBe(1);
@@ -85,12 +94,12 @@ describe('miner node', () => {
     const network = new MemoryNetwork();
     const a = startNode(network, A, true);
     a.miner.solve();
-    await tick();
+    await settle(network);
     const job = a.miner.current!;
     const sender = network.bind(B);
     const orphan = new Block('orphan', new Uint8Array(32).fill(9), 1n);
     await sender.send(A, new TextEncoder().encode(orphan.encode()));
-    await tick();
+    await settle(network);
     expect(a.events).toContainEqual({
       event: 'block',
       hash: orphan.hashHex(),
@@ -107,12 +116,12 @@ describe('miner node', () => {
     const network = new MemoryNetwork();
     const a = startNode(network, A, true);
     a.miner.solve();
-    await tick();
+    await settle(network);
     const job = a.miner.current!;
     const sender = network.bind(B);
     for (const { wire } of malformedVectors) await sender.send(A, new TextEncoder().encode(wire));
     await sender.send(A, new Uint8Array([0xff, 0xfe, 0x00]));
-    await tick();
+    await settle(network);
     expect(a.node.junkCount).toBe(malformedVectors.length + 1);
     expect(a.events.filter((event) => event.event === 'junk')).toHaveLength(malformedVectors.length + 1);
     expect(a.miner.current).toBe(job);
@@ -138,7 +147,7 @@ describe('miner node', () => {
     void node.run();
     const sender = network.bind(B);
     for (let i = 0; i < 20; i++) await sender.send(A, new TextEncoder().encode(new Block(`bad ${i}`).encode()));
-    await tick();
+    await settle(network);
     expect(events.filter((event) => event.event === 'block' && event.reason === 'bad-pow')).toHaveLength(5);
     expect(events).toContainEqual({
       event: 'warning',
@@ -152,7 +161,7 @@ describe('miner node', () => {
     const network = new MemoryNetwork();
     const a = startNode(network, A, true);
     a.miner.solve();
-    await tick();
+    await settle(network);
     a.miner.fail(new Error('worker 1 exited with code 1'));
     expect(await a.finished).toBe('miner failed');
     expect(a.events).toContainEqual({ event: 'warning', message: 'the miner failed: worker 1 exited with code 1' });
@@ -163,9 +172,9 @@ describe('miner node', () => {
     const b = startNode(network, B, false, 2);
     const a = startNode(network, A, true, 2);
     a.miner.solve();
-    await tick();
+    await settle(network);
     a.miner.solve();
-    await tick();
+    await settle(network);
     expect(b.node.tree?.head.height).toBe(1);
     a.miner.solve();
     const reason = await a.finished;
@@ -174,7 +183,7 @@ describe('miner node', () => {
     expect(exit).toMatchObject({ event: 'exit', height: 2, reason: 'reached height 2' });
     expect(exit && exit.event === 'exit' && exit.chain).toHaveLength(3);
     expect(a.miner.closed).toBe(true);
-    await tick();
+    await settle(network);
     // The last block went out before the node stopped: B has it too, and stops at the same height.
     expect(await b.finished).toBe('reached height 2');
     // Three blocks, each sent to B and C (C is not running: those datagrams are lost), never to A itself.

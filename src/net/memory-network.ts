@@ -88,6 +88,11 @@ export class MemoryNetwork {
     }
   }
 
+  /** Datagrams sent and not yet delivered (or dropped). */
+  get inFlight(): number {
+    return this.#timers.size;
+  }
+
   /** @internal */
   release(address: PeerAddress): void {
     this.#endpoints.delete(formatAddress(address));
