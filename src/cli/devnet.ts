@@ -11,13 +11,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { formatTarget } from '../primitives/target.js';
 import type { EngineName } from '../hashing/engine.js';
 import { freeUdpPorts } from '../net/ports.js';
 import { createEngine, defaultEngine } from '../hashing/registry.js';
 import type { NodeEvent } from '../node/events.js';
-import { engineOption, integerOption, targetOption } from './options.js';
+import { engineOption, integerOption, targetOption, tieBreakOption } from './options.js';
 import { formatRate } from './node-view.js';
 
 const POWCHAIN_BIN = fileURLToPath(new URL('../../bin/powchain.js', import.meta.url));
@@ -160,11 +160,7 @@ export function devnetCommand(): Command {
       'give up after this many seconds (default: 30 s + 10 s a block)',
       integerOption('timeout', 1, 86_400),
     )
-    .addOption(
-      new Option('--tie-break <rule>', 'head choice between blocks of equal height')
-        .choices(['random', 'first-seen'])
-        .default('random'),
-    )
+    .addOption(tieBreakOption())
     .action(async (options: DevnetOptions) => {
       process.exitCode = await runDevnet(options);
     });

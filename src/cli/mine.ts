@@ -14,7 +14,7 @@ import { MinerNode } from '../node/miner-node.js';
 import { type BlockTree, type TieBreak, restoreTree } from '../consensus/block-tree.js';
 import { BlockLog, BlockLogError } from '../store/block-log.js';
 import type { NodeEvent } from '../node/events.js';
-import { engineOption, integerOption, targetOptionWithDefault, threadsOption } from './options.js';
+import { engineOption, integerOption, targetOptionWithDefault, threadsOption, tieBreakOption } from './options.js';
 import { humanView, jsonView } from './node-view.js';
 
 export interface NodeCliOptions {
@@ -80,14 +80,7 @@ export function addNodeOptions(command: Command): Command {
       '--data-dir <dir>',
       'keep every accepted block in an append-only log in this folder (fsynced before it is announced), and resume from it on start',
     )
-    .addOption(
-      new Option(
-        '--tie-break <rule>',
-        "head choice between blocks of equal height: the seed's coin flip, or keep the first seen",
-      )
-        .choices(['random', 'first-seen'])
-        .default('random'),
-    );
+    .addOption(tieBreakOption());
 }
 
 export function mineCommand(): Command {

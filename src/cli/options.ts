@@ -48,3 +48,13 @@ export function engineOption(text: string): EngineName {
 export function targetOptionWithDefault(help = 'proof-of-work target: 0xHEX, 2^N or decimal'): Option {
   return new Option('--target <target>', help).argParser(targetOption).default(DEFAULT_TARGET, "2^235, the seed's");
 }
+
+/** `--tie-break`: how a node picks between two heads of equal height (SPEC 3). */
+export function tieBreakOption(): Option {
+  return new Option(
+    '--tie-break <rule>',
+    "head choice between blocks of equal height: the seed's coin flip, or keep the first seen",
+  )
+    .choices(['random', 'first-seen'])
+    .default('random');
+}
