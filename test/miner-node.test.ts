@@ -4,6 +4,7 @@ import { bytesToHex } from '../src/primitives/bytes.js';
 import { MAX_TARGET } from '../src/primitives/target.js';
 import { MemoryNetwork } from '../src/net/memory-network.js';
 import { MinerNode } from '../src/node/miner-node.js';
+import { decodeMessage, encodeHello } from '../src/net/messages.js';
 import type { NodeEvent } from '../src/node/events.js';
 import { FakeMiner } from './helpers/fake-miner.js';
 import { malformedVectors } from './helpers/vectors.js';
@@ -155,6 +156,26 @@ describe('miner node', () => {
     });
     expect(node.stats().dropped).toBe(15);
     await node.stop();
+  });
+
+  it('never sends anything but blocks to a peer that has not sent it a valid extended block', async () => {
+    const network = new MemoryNetwork();
+    const a = startNode(network, A, true);
+    a.miner.solve();
+    await settle(network);
+    // B stands for a seed miner; a hello that claims to come from it (a cheap spoof) must
+    // not make A send it a getblocks its listener would die on.
+    const seedPeer = network.bind(B);
+    const received: string[] = [];
+    seedPeer.onDatagram((payload) => received.push(new TextDecoder().decode(payload)));
+    await seedPeer.send(A, new TextEncoder().encode(encodeHello(50, 'ab'.repeat(32), 'cd'.repeat(32))));
+    await settle(network);
+    a.miner.solve();
+    await settle(network);
+    expect(received.length).toBeGreaterThan(0);
+    for (const datagram of received)
+      expect(decodeMessage(datagram)).toMatchObject({ ok: true, message: { type: 'block' } });
+    await a.node.stop();
   });
 
   it('stops, saying why, when its miner breaks (no unhandled rejection, no hang)', async () => {

@@ -271,15 +271,13 @@ export class MinerNode {
       this.#penalize(peer, 'malformed datagrams');
       return;
     }
-    const message = decoded.message;
-    if (message.type !== 'block' || message.extended) peer.extended = true;
-    this.#handle(message, peer);
+    this.#handle(decoded.message, peer);
   }
 
   #handle(message: Message, peer: Peer): void {
     switch (message.type) {
       case 'block':
-        this.#onBlock(message.block, peer);
+        this.#onBlock(message.block, message.extended, peer);
         return;
       case 'hello':
         this.#onHello(message.height, message.head, peer);
@@ -297,7 +295,7 @@ export class MinerNode {
     }
   }
 
-  #onBlock(block: Block, peer: Peer): void {
+  #onBlock(block: Block, extended: boolean, peer: Peer): void {
     const sender = peer.key;
     const tree = this.#tree;
     if (!block.verifyProofOfWork(this.target)) {
@@ -305,6 +303,10 @@ export class MinerNode {
       this.#penalize(peer, 'blocks with invalid proof of work');
       return;
     }
+    // Only a block with valid work marks its sender as speaking the extended protocol: a
+    // cheap spoofed hello claiming a seed peer's address must never make this node send
+    // that peer a message its listener would die on.
+    if (extended) peer.extended = true;
     if (!tree) {
       // Without a chain yet. A genesis block starts it. Any other block starts it too when
       // nobody can tell us more (the seed takes the first block it receives, unchecked);
@@ -346,6 +348,7 @@ export class MinerNode {
   }
 
   #onHello(height: number, head: string, peer: Peer): void {
+    if (!peer.extended) return;
     const tree = this.#tree;
     if (!tree) {
       this.#requestSync(peer.address, []);
