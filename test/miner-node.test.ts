@@ -42,6 +42,15 @@ function startNode(network: MemoryNetwork, address: typeof A, genesis: boolean, 
   return { node, miner, events, finished };
 }
 
+/** A genesis miner at A whose genesis block is mined and delivered: the common start of a test. */
+async function genesisMiner() {
+  const network = new MemoryNetwork();
+  const a = startNode(network, A, true);
+  a.miner.solve();
+  await settle(network);
+  return { network, a };
+}
+
 /** The parent hash inside a job's prefix (data || previous_hash). */
 const parentOf = (prefix: Uint8Array): string => bytesToHex(prefix.subarray(prefix.length - 32));
 
@@ -92,10 +101,7 @@ describe('miner node', () => {
   });
 
   it('reports a refused block with its reason and keeps mining what it was mining', async () => {
-    const network = new MemoryNetwork();
-    const a = startNode(network, A, true);
-    a.miner.solve();
-    await settle(network);
+    const { network, a } = await genesisMiner();
     const job = a.miner.current!;
     const sender = network.bind(B);
     const orphan = new Block('orphan', new Uint8Array(32).fill(9), 1n);
@@ -114,10 +120,7 @@ describe('miner node', () => {
   });
 
   it('counts every malformed datagram as junk and never throws', async () => {
-    const network = new MemoryNetwork();
-    const a = startNode(network, A, true);
-    a.miner.solve();
-    await settle(network);
+    const { network, a } = await genesisMiner();
     const job = a.miner.current!;
     const sender = network.bind(B);
     for (const { wire } of malformedVectors) await sender.send(A, new TextEncoder().encode(wire));
@@ -159,10 +162,7 @@ describe('miner node', () => {
   });
 
   it('never sends anything but blocks to a peer that has not sent it a valid extended block', async () => {
-    const network = new MemoryNetwork();
-    const a = startNode(network, A, true);
-    a.miner.solve();
-    await settle(network);
+    const { network, a } = await genesisMiner();
     // B stands for a seed miner; a hello that claims to come from it (a cheap spoof) must
     // not make A send it a getblocks its listener would die on.
     const seedPeer = network.bind(B);
@@ -179,10 +179,7 @@ describe('miner node', () => {
   });
 
   it('stops, saying why, when its miner breaks (no unhandled rejection, no hang)', async () => {
-    const network = new MemoryNetwork();
-    const a = startNode(network, A, true);
-    a.miner.solve();
-    await settle(network);
+    const { a } = await genesisMiner();
     a.miner.fail(new Error('worker 1 exited with code 1'));
     expect(await a.finished).toBe('miner failed');
     expect(a.events).toContainEqual({ event: 'warning', message: 'the miner failed: worker 1 exited with code 1' });
