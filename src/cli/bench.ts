@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
+import { HASH_BYTES, NONCE_BYTES } from '../primitives/block.js';
 import { ENGINE_NAMES, type EngineName, isEngineName } from '../hashing/engine.js';
 import { MinerPool } from '../hashing/pool.js';
 import { availableEngines } from '../hashing/registry.js';
@@ -21,9 +22,7 @@ import { integerOption, threadsOption } from './options.js';
 
 /** The seed's payload for the first block of node 127.0.0.1:5000. */
 const SEED_PAYLOAD = '127.0.0.1:5000:0';
-const PARENT_BYTES = 32;
-const NONCE_BYTES = 8;
-const MIN_MESSAGE_BYTES = PARENT_BYTES + NONCE_BYTES;
+const MIN_MESSAGE_BYTES = HASH_BYTES + NONCE_BYTES;
 const MAX_MESSAGE_BYTES = 64 * 1024 + MIN_MESSAGE_BYTES;
 const UNREACHABLE_TARGET = 0n;
 const SAMPLES = 4;

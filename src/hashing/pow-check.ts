@@ -29,15 +29,8 @@ export function targetWords(target: bigint): Uint32Array {
   return words;
 }
 
-/** True when `hash`, read as a big-endian 256-bit unsigned integer, is <= `target`. */
-export function hashMeetsTarget(hash: Uint8Array, target: bigint): boolean {
-  if (hash.length !== 32) throw new RangeError(`hash must be 32 bytes, got ${hash.length}`);
-  if (target >= HASH_SPACE - 1n) return true;
-  if (target < 0n) return false;
-  let value = 0n;
-  for (const byte of hash) value = (value << 8n) | BigInt(byte);
-  return value <= target;
-}
+// The rule itself lives with the target, in primitives: every layer checks work the same way.
+export { hashMeetsTarget } from '../primitives/target.js';
 
 /** Compares hash words (unsigned, big-endian order) with target words: true when hash <= target. */
 export function wordsMeetTarget(hash: ArrayLike<number>, target: Uint32Array): boolean {

@@ -4,8 +4,8 @@
  * the block tree assigns it.
  */
 import { createHash } from 'node:crypto';
-import { bigIntToBytes, bytesToBigInt, bytesToHex, concatBytes, equalBytes } from './bytes.js';
-import { DEFAULT_TARGET } from './target.js';
+import { bigIntToBytes, bytesToHex, concatBytes, equalBytes } from './bytes.js';
+import { DEFAULT_TARGET, hashMeetsTarget } from './target.js';
 // wire.ts imports Block too; the cycle is safe because neither module uses the other at load time.
 import { decodeBlockOrThrow, encodeBlock } from './wire.js';
 
@@ -98,6 +98,6 @@ export class Block {
 
   /** True when the hash, as an unsigned big-endian integer, is <= target. */
   verifyProofOfWork(target: bigint = DEFAULT_TARGET): boolean {
-    return bytesToBigInt(this.hash()) <= target;
+    return hashMeetsTarget(this.hash(), target);
   }
 }

@@ -2,7 +2,7 @@
  * The proof-of-work target: a block is valid when its hash, read as an unsigned
  * big-endian 256-bit integer, is <= target (SPEC 1). All nodes of a network share it.
  */
-import { FormatError } from './bytes.js';
+import { FormatError, bytesToBigInt } from './bytes.js';
 
 /** The seed's TARGET = 2**235: about one valid hash in 2^21 (2,097,152) tries. */
 export const DEFAULT_TARGET = 1n << 235n;
@@ -40,4 +40,10 @@ export function formatTarget(target: bigint): string {
 /** Expected number of hashes to find one valid nonce: 2^256 / (target + 1). */
 export function expectedHashes(target: bigint): number {
   return Number((1n << 256n) / (target + 1n));
+}
+
+/** The proof-of-work rule: `hash`, read as a big-endian 256-bit unsigned integer, is <= `target`. */
+export function hashMeetsTarget(hash: Uint8Array, target: bigint): boolean {
+  if (hash.length !== 32) throw new RangeError(`hash must be 32 bytes, got ${hash.length}`);
+  return bytesToBigInt(hash) <= target;
 }
