@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Block } from '../src/primitives/block.js';
+import { encodeBlock } from '../src/primitives/wire.js';
 import { freeUdpPorts } from '../src/net/ports.js';
 
 const seconds = Number(process.argv[2] ?? 8);
@@ -72,7 +73,7 @@ const sockets: Socket[] = await Promise.all(
 );
 const junk = ['', 'not json', '{"data": 5}', '{'.repeat(5_000), JSON.stringify({ data: 'eA==', previous_hash: 'zz' })];
 const invalid = Array.from({ length: 64 }, (_, i) =>
-  new Block(`flood ${i}`, new Uint8Array(32).fill(i), BigInt(i)).encode(),
+  encodeBlock(new Block(`flood ${i}`, new Uint8Array(32).fill(i), BigInt(i))),
 );
 let sent = 0;
 let flooding = true;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
-import { MAX_TARGET } from '../src/primitives/target.js';
+import { MAX_TARGET } from '../src/primitives/limits.js';
 import { restoreTree } from '../src/consensus/block-tree.js';
 import { BlockLog, BlockLogError } from '../src/store/block-log.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
-import { MAX_TARGET } from '../src/primitives/target.js';
+import { MAX_TARGET } from '../src/primitives/limits.js';
 import { BlockTree, type TreeEntry } from '../src/consensus/block-tree.js';
 import { renderTree } from '../src/consensus/tree-view.js';
 

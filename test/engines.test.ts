@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Engine, type EngineName, NONCE_LIMIT, type SearchResult } from '../src/hashing/engine.js';
+import type { Engine, EngineName, SearchResult } from '../src/hashing/engine.js';
+import { MAX_TARGET, NONCE_LIMIT } from '../src/primitives/limits.js';
 import { blockHash, hashMeetsTarget } from '../src/hashing/pow-check.js';
 import { availableEngines, createEngine, createUnverifiedEngine, defaultEngine } from '../src/hashing/registry.js';
 import { EngineMismatchError, verifiedEngine } from '../src/hashing/verify.js';
@@ -8,7 +9,6 @@ import { simdSupported } from '../src/hashing/wasm.js';
 import { blockVectors, minedVectors } from './helpers/vectors.js';
 
 const TWO_32 = 1n << 32n;
-const HASH_MAX = (1n << 256n) - 1n;
 
 /** The reference: a plain node:crypto scan of [start, end), one nonce at a time. */
 function referenceScan(prefix: Uint8Array, target: bigint, start: bigint, end: bigint): SearchResult {
@@ -81,9 +81,9 @@ function engineSuite(name: EngineName): void {
         fc.bigInt(0n, NONCE_LIMIT),
       );
       const target = fc.oneof(
-        fc.bigInt(1n << 248n, HASH_MAX), // frequent hits
+        fc.bigInt(1n << 248n, MAX_TARGET), // frequent hits
         fc.bigInt(0n, 1n << 200n), // practically never
-        fc.constantFrom(0n, HASH_MAX),
+        fc.constantFrom(0n, MAX_TARGET),
       );
       fc.assert(
         fc.property(
@@ -108,7 +108,7 @@ function engineSuite(name: EngineName): void {
 
     it('reaches the very last nonce, 2^64 - 1', () => {
       const prefix = new Uint8Array(48).fill(7);
-      const result = engine.prepare(prefix, HASH_MAX).search(NONCE_LIMIT - 1n, NONCE_LIMIT);
+      const result = engine.prepare(prefix, MAX_TARGET).search(NONCE_LIMIT - 1n, NONCE_LIMIT);
       expect(result).toEqual({ nonce: NONCE_LIMIT - 1n, tried: 1 });
       expect(engine.prepare(prefix, 0n).search(NONCE_LIMIT - 5n, NONCE_LIMIT)).toEqual({ nonce: null, tried: 5 });
     });
@@ -173,9 +173,9 @@ describe('verify wrapper', () => {
   });
 
   it('throws for a nonce outside the searched range, and for a wrong tried count', () => {
-    const outside = verifiedEngine(liar(() => ({ nonce: 5n, tried: 1 }))).prepare(prefix, HASH_MAX);
+    const outside = verifiedEngine(liar(() => ({ nonce: 5n, tried: 1 }))).prepare(prefix, MAX_TARGET);
     expect(() => outside.search(100n, 200n)).toThrow(/outside the searched range/);
-    const miscounted = verifiedEngine(liar((start) => ({ nonce: start, tried: 7 }))).prepare(prefix, HASH_MAX);
+    const miscounted = verifiedEngine(liar((start) => ({ nonce: start, tried: 7 }))).prepare(prefix, MAX_TARGET);
     expect(() => miscounted.search(100n, 200n)).toThrow(/7 nonces tried/);
   });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
 import { bytesToHex } from '../src/primitives/bytes.js';
-import { MAX_TARGET } from '../src/primitives/target.js';
+import { MAX_TARGET } from '../src/primitives/limits.js';
+import { encodeBlock } from '../src/primitives/wire.js';
 import { MemoryNetwork } from '../src/net/memory-network.js';
 import { MinerNode } from '../src/node/miner-node.js';
 import { decodeMessage, encodeHello } from '../src/net/messages.js';
@@ -105,7 +106,7 @@ describe('miner node', () => {
     const job = a.miner.current!;
     const sender = network.bind(B);
     const orphan = new Block('orphan', new Uint8Array(32).fill(9), 1n);
-    await sender.send(A, new TextEncoder().encode(orphan.encode()));
+    await sender.send(A, new TextEncoder().encode(encodeBlock(orphan)));
     await settle(network);
     expect(a.events).toContainEqual({
       event: 'block',
@@ -150,7 +151,7 @@ describe('miner node', () => {
     node.onEvent((event) => events.push(event));
     void node.run();
     const sender = network.bind(B);
-    for (let i = 0; i < 20; i++) await sender.send(A, new TextEncoder().encode(new Block(`bad ${i}`).encode()));
+    for (let i = 0; i < 20; i++) await sender.send(A, new TextEncoder().encode(encodeBlock(new Block(`bad ${i}`))));
     await settle(network);
     expect(events.filter((event) => event.event === 'block' && event.reason === 'bad-pow')).toHaveLength(5);
     expect(events).toContainEqual({

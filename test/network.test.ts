@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
-import { decodeBlock } from '../src/primitives/wire.js';
+import { decodeBlock, encodeBlock } from '../src/primitives/wire.js';
 import { freeUdpPorts } from './helpers/ports.js';
 import { type PowchainNode, isExit, isHead, startPowchainNode } from './helpers/powchain-node.js';
 import { mineBlock } from './helpers/mine.js';
@@ -67,9 +67,9 @@ describe('a network of powchain processes on 127.0.0.1', () => {
     const rival = mineBlock('rival:0', genesis, target);
     const node = start({ address, others: [peer.address], target });
     await listening(node);
-    await send(peer.socket, address, genesis.encode());
+    await send(peer.socket, address, encodeBlock(genesis));
     await node.waitFor((event) => isHead(event) && event.height === 0, 10_000);
-    await send(peer.socket, address, rival.encode());
+    await send(peer.socket, address, encodeBlock(rival));
     await node.waitFor((event) => isHead(event) && event.hash === rival.hashHex(), 10_000);
     const own = await node.waitFor((event) => event.event === 'block' && event.from === 'self', 60_000);
     expect(own).toMatchObject({ height: 2, status: 'accepted' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
-import { MAX_TARGET } from '../src/primitives/target.js';
+import { MAX_TARGET } from '../src/primitives/limits.js';
+import { decodeBlockOrThrow } from '../src/primitives/wire.js';
 import { BlockTree } from '../src/consensus/block-tree.js';
 import { blocksAfterLocator, buildLocator } from '../src/consensus/locator.js';
 import { OrphanPool } from '../src/consensus/orphan-pool.js';
@@ -27,7 +28,7 @@ function chainOf(length: number, from: Block = genesis, label = 'b'): Block[] {
 describe('extended protocol messages', () => {
   it('sends blocks the seed can still read: its JSON with extra fields only', () => {
     const v = blockVectors[5]!;
-    const block = Block.decode(v.encoding);
+    const block = decodeBlockOrThrow(v.encoding);
     const wire = encodeExtendedBlock(block, 7);
     expect(wire.startsWith(v.encoding.slice(0, -1))).toBe(true);
     expect(JSON.parse(wire)).toMatchObject({ powchain: 1, height: 7 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
-import { MAX_TARGET } from '../src/primitives/target.js';
+import { MAX_TARGET } from '../src/primitives/limits.js';
 import { type PeerAddress, formatAddress } from '../src/net/address.js';
 import { MemoryNetwork } from '../src/net/memory-network.js';
 import { encodeExtendedBlock } from '../src/net/messages.js';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NONCE_LIMIT, type SearchResult } from '../src/hashing/engine.js';
+import type { SearchResult } from '../src/hashing/engine.js';
+import { NONCE_LIMIT } from '../src/primitives/limits.js';
 import {
   type NonceSearchExports,
   createWasmEngine,

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { HASH_BYTES, NONCE_BYTES } from '../primitives/block.js';
+import { HASH_BYTES, NONCE_BYTES } from '../primitives/limits.js';
 import { ENGINE_NAMES, type EngineName, isEngineName } from '../hashing/engine.js';
 import { MinerPool } from '../hashing/pool.js';
 import { availableEngines } from '../hashing/registry.js';

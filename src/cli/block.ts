@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { Block, GENESIS_PREVIOUS_HASH } from '../primitives/block.js';
 import type { EngineName } from '../hashing/engine.js';
 import { MinerPool } from '../hashing/pool.js';
-import { decodeBlock } from '../primitives/wire.js';
+import { decodeBlock, encodeBlock } from '../primitives/wire.js';
 import { base64Option, engineOption, hashOption, targetOptionWithDefault, threadsOption } from './options.js';
 
 function verifyCommand(): Command {
@@ -71,7 +71,7 @@ function mineCommand(): Command {
         // With one thread the search scans upward from 1, as the seed does: the same nonce.
         const outcome = await pool.mine({ prefix: template.prefix(), target: options.target });
         if (outcome.status !== 'found') command.error('error: no nonce in the whole 64-bit range meets the target');
-        process.stdout.write(template.withNonce(outcome.nonce).encode() + '\n');
+        process.stdout.write(encodeBlock(template.withNonce(outcome.nonce)) + '\n');
       } finally {
         await pool.close();
       }

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { formatTarget } from '../primitives/target.js';
+import { HASH_SPACE } from '../primitives/limits.js';
 import type { EngineName } from '../hashing/engine.js';
 import { freeUdpPorts } from '../net/ports.js';
 import { createEngine, defaultEngine } from '../hashing/registry.js';
@@ -177,7 +178,7 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
     const perThread = measureHashrate(engine, 300);
     const total = perThread * Math.min(cores, options.nodes * threads);
     const hashesPerBlock = Math.max(1, total * options.blockSeconds);
-    target = (1n << 256n) / BigInt(Math.round(hashesPerBlock));
+    target = HASH_SPACE / BigInt(Math.round(hashesPerBlock));
     say(
       `calibrated: ${engine} does ${formatRate(Math.round(perThread))} a thread here; target ${formatTarget(target)} for ~${options.blockSeconds} s a block`,
     );

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
 import { FormatError, base64ToBytes, hexToBytes } from '../primitives/bytes.js';
-import { HASH_BYTES } from '../primitives/block.js';
+import { HASH_BYTES } from '../primitives/limits.js';
 import { DEFAULT_TARGET, parseTarget } from '../primitives/target.js';
 import { ENGINE_NAMES, type EngineName, isEngineName } from '../hashing/engine.js';
 

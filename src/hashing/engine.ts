@@ -14,9 +14,6 @@
 export const ENGINE_NAMES = ['wasm-simd', 'wasm', 'js', 'node-crypto'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
-/** 2^64: the exclusive upper end of the nonce space. */
-export const NONCE_LIMIT = 1n << 64n;
-
 export interface SearchResult {
   /** The first nonce in [start, end) whose hash is <= target, or null if none. */
   readonly nonce: bigint | null;

@@ -15,7 +15,8 @@
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type EngineName, NONCE_LIMIT } from './engine.js';
+import { HASH_SPACE, NONCE_LIMIT } from '../primitives/limits.js';
+import type { EngineName } from './engine.js';
 import { blockHash, hashMeetsTarget } from './pow-check.js';
 import {
   type FaultInjection,
@@ -55,8 +56,6 @@ export interface PoolOptions {
   faultInjection?: FaultInjection;
 }
 
-/** 2^256: targets are below it (Engine.prepare's contract). */
-const HASH_LIMIT = 1n << 256n;
 /** How far back hashrate() looks. */
 const HASHRATE_WINDOW_MS = 2_000;
 const HASHRATE_SAMPLE_MS = 250;
@@ -182,7 +181,7 @@ export class MinerPool extends EventEmitter {
   mine(job: MiningJob): Promise<MineOutcome> {
     if (this.closed) return Promise.reject(new Error('MinerPool is closed'));
     if (this.broken) return Promise.reject(this.broken);
-    if (job.target < 0n || job.target >= HASH_LIMIT) {
+    if (job.target < 0n || job.target >= HASH_SPACE) {
       return Promise.reject(new RangeError(`target must be in [0, 2^256), got ${job.target}`));
     }
     const [start, end] = job.range ?? [1n, NONCE_LIMIT];

@@ -3,9 +3,7 @@
  * engine is checked against it (the verify wrapper, the pool, the tests).
  */
 import { createHash } from 'node:crypto';
-
-/** 2^256: a target at or above 2^256 - 1 accepts every hash. */
-const HASH_SPACE = 1n << 256n;
+import { MAX_TARGET } from '../primitives/limits.js';
 
 /** Writes `nonce` as the 8-byte unsigned big-endian `p_o_w` into `out` at `offset`. */
 export function writeNonce(out: Uint8Array, offset: number, nonce: bigint): void {
@@ -23,7 +21,7 @@ export function blockHash(prefix: Uint8Array, nonce: bigint): Uint8Array {
 /** The target as eight big-endian unsigned 32-bit words, clamped to 2^256 - 1. */
 export function targetWords(target: bigint): Uint32Array {
   if (target < 0n) throw new RangeError(`target must be >= 0, got ${target}`);
-  const clamped = target >= HASH_SPACE ? HASH_SPACE - 1n : target;
+  const clamped = target > MAX_TARGET ? MAX_TARGET : target;
   const words = new Uint32Array(8);
   for (let i = 0; i < 8; i++) words[i] = Number((clamped >> BigInt(224 - 32 * i)) & 0xffffffffn);
   return words;

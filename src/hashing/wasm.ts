@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Engine, NonceSearcher, SearchResult } from './engine.js';
+import { HASH_SPACE, NONCE_LIMIT } from '../primitives/limits.js';
 
 export type WasmFlavor = 'scalar' | 'simd';
 
@@ -148,7 +149,7 @@ class WasmEngine implements Engine {
   }
 
   prepare(prefix: Uint8Array, target: bigint): NonceSearcher {
-    if (target < 0n || target >= 1n << 256n) throw new RangeError(`target must be in [0, 2^256), got ${target}`);
+    if (target < 0n || target >= HASH_SPACE) throw new RangeError(`target must be in [0, 2^256), got ${target}`);
     const searcher = new WasmSearcher(this, prefix.slice(), target);
     this.load(searcher);
     return searcher;
@@ -171,7 +172,7 @@ class WasmEngine implements Engine {
   }
 
   search(searcher: WasmSearcher, start: bigint, end: bigint): SearchResult {
-    if (start < 0n || end < start || end > 1n << 64n) {
+    if (start < 0n || end < start || end > NONCE_LIMIT) {
       throw new RangeError(`search range must satisfy 0 <= start <= end <= 2^64, got [${start}, ${end})`);
     }
     this.load(searcher);

@@ -4,7 +4,7 @@
  * drops, reorders or duplicates datagrams.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { MAX_DATAGRAM_BYTES } from '../primitives/block.js';
+import { MAX_DATAGRAM_BYTES } from '../primitives/limits.js';
 import { type PeerAddress, formatAddress } from './address.js';
 
 export type DatagramListener = (payload: Uint8Array, from: PeerAddress) => void;

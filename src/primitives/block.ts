@@ -5,23 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { bigIntToBytes, bytesToHex, concatBytes, equalBytes } from './bytes.js';
+import { HASH_BYTES, MAX_DATAGRAM_BYTES, MAX_DATA_BYTES, NONCE_BYTES, NONCE_LIMIT } from './limits.js';
 import { DEFAULT_TARGET, hashMeetsTarget } from './target.js';
-// wire.ts imports Block too; the cycle is safe because neither module uses the other at load time.
-import { decodeBlockOrThrow, encodeBlock } from './wire.js';
 
-export const HASH_BYTES = 32;
-export const NONCE_BYTES = 8;
-/** Largest UDP payload over IPv4; a block whose wire encoding is longer cannot be sent. */
-export const MAX_DATAGRAM_BYTES = 65_507;
 /** The parent of a genesis block: 32 zero bytes. */
 export const GENESIS_PREVIOUS_HASH: Uint8Array = new Uint8Array(HASH_BYTES);
-export const MAX_NONCE = (1n << 64n) - 1n;
-
-// Length of the seed's encoding without the base64 text:
-// {"data": "", "previous_hash": "<64>", "p_o_w": "<16>"}
-const ENCODING_OVERHEAD = '{"data": "", "previous_hash": "", "p_o_w": ""}'.length + 2 * HASH_BYTES + 2 * NONCE_BYTES;
-/** Largest `data` whose block still fits in one datagram (49,035 bytes). */
-export const MAX_DATA_BYTES = Math.floor((MAX_DATAGRAM_BYTES - ENCODING_OVERHEAD) / 4) * 3;
 
 export class BlockTooLargeError extends Error {
   override readonly name = 'BlockTooLargeError';
@@ -50,7 +38,8 @@ export class Block {
     if (previousHash.length !== HASH_BYTES) {
       throw new RangeError(`previous_hash must be ${HASH_BYTES} bytes, got ${previousHash.length}`);
     }
-    if (nonce < 0n || nonce > MAX_NONCE) throw new RangeError(`nonce must be an unsigned 64-bit integer, got ${nonce}`);
+    if (nonce < 0n || nonce >= NONCE_LIMIT)
+      throw new RangeError(`nonce must be an unsigned 64-bit integer, got ${nonce}`);
     this.data = bytes;
     this.previousHash = previousHash;
     this.nonce = nonce;
@@ -84,16 +73,6 @@ export class Block {
   /** The same block with another nonce. */
   withNonce(nonce: bigint): Block {
     return new Block(this.data, this.previousHash, nonce);
-  }
-
-  /** The seed's wire JSON (see wire.ts). */
-  encode(): string {
-    return encodeBlock(this);
-  }
-
-  /** Strict decoding of the seed's wire JSON; throws BlockDecodeError with a reason. */
-  static decode(wire: Uint8Array | string): Block {
-    return decodeBlockOrThrow(wire);
   }
 
   /** True when the hash, as an unsigned big-endian integer, is <= target. */

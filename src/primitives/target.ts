@@ -3,10 +3,10 @@
  * big-endian 256-bit integer, is <= target (SPEC 1). All nodes of a network share it.
  */
 import { FormatError, bytesToBigInt } from './bytes.js';
+import { HASH_BYTES, MAX_TARGET } from './limits.js';
 
 /** The seed's TARGET = 2**235: about one valid hash in 2^21 (2,097,152) tries. */
 export const DEFAULT_TARGET = 1n << 235n;
-export const MAX_TARGET = (1n << 256n) - 1n;
 
 /**
  * Parses a target as written on a command line: `0xHEX`, `2^N` (or `2**N`), or decimal.
@@ -37,13 +37,8 @@ export function formatTarget(target: bigint): string {
   return '0x' + target.toString(16);
 }
 
-/** Expected number of hashes to find one valid nonce: 2^256 / (target + 1). */
-export function expectedHashes(target: bigint): number {
-  return Number((1n << 256n) / (target + 1n));
-}
-
 /** The proof-of-work rule: `hash`, read as a big-endian 256-bit unsigned integer, is <= `target`. */
 export function hashMeetsTarget(hash: Uint8Array, target: bigint): boolean {
-  if (hash.length !== 32) throw new RangeError(`hash must be 32 bytes, got ${hash.length}`);
+  if (hash.length !== HASH_BYTES) throw new RangeError(`hash must be ${HASH_BYTES} bytes, got ${hash.length}`);
   return bytesToBigInt(hash) <= target;
 }

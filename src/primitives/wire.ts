@@ -8,7 +8,8 @@
  * fields (ignored here; the network layer reads its own), and a missing `p_o_w` (zero).
  * Everything else is refused with a reason, never thrown past `decodeBlock`.
  */
-import { Block, HASH_BYTES, MAX_DATAGRAM_BYTES, NONCE_BYTES } from './block.js';
+import { Block } from './block.js';
+import { HASH_BYTES, MAX_DATAGRAM_BYTES, NONCE_BYTES } from './limits.js';
 import { FormatError, base64ToBytes, bytesToBase64, bytesToBigInt, bytesToHex, hexToBytes } from './bytes.js';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };

@@ -26,7 +26,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { Block, HASH_BYTES, NONCE_BYTES } from '../primitives/block.js';
+import { Block } from '../primitives/block.js';
+import { HASH_BYTES, NONCE_BYTES } from '../primitives/limits.js';
 import { bigIntToBytes, bytesToBigInt } from '../primitives/bytes.js';
 
 const RECORD_HEADER_BYTES = 8;
