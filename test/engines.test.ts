@@ -4,7 +4,7 @@ import type { Engine, EngineName, SearchResult } from '../src/hashing/engine.js'
 import { MAX_TARGET, NONCE_LIMIT } from '../src/primitives/limits.js';
 import { blockHash, hashMeetsTarget } from '../src/hashing/pow-check.js';
 import { availableEngines, createEngine, createUnverifiedEngine, defaultEngine } from '../src/hashing/registry.js';
-import { EngineMismatchError, verifiedEngine } from '../src/hashing/verify.js';
+import { EngineMismatchError, checkResult, verifiedEngine } from '../src/hashing/verify.js';
 import { simdSupported } from '../src/hashing/wasm.js';
 import { blockVectors, minedVectors } from './helpers/vectors.js';
 
@@ -152,6 +152,42 @@ describe('the node:crypto reference', () => {
     const value = BigInt('0x' + Buffer.from(hash).toString('hex'));
     expect(hashMeetsTarget(hash, value)).toBe(true);
     expect(hashMeetsTarget(hash, value - 1n)).toBe(false);
+  });
+});
+
+describe('checkResult', () => {
+  const prefix = new Uint8Array(56).fill(4);
+  const nonce = 1_000n;
+  const hash = BigInt('0x' + Buffer.from(blockHash(prefix, nonce)).toString('hex'));
+
+  it('accepts a nonce at either end of the range, a hash equal to the target, and no nonce at all', () => {
+    expect(checkResult(prefix, hash, nonce, nonce + 1n, { nonce, tried: 1 })).toEqual({ ok: true });
+    expect(checkResult(prefix, hash, 1n, nonce + 1n, { nonce, tried: 1_000 })).toEqual({ ok: true });
+    expect(checkResult(prefix, hash, nonce, nonce + 5n, { nonce })).toEqual({ ok: true });
+    expect(checkResult(prefix, 0n, 0n, 10n, { nonce: null, tried: 10 })).toEqual({ ok: true });
+  });
+
+  it('refuses a nonce one past either end of the range', () => {
+    expect(checkResult(prefix, MAX_TARGET, nonce + 1n, nonce + 9n, { nonce })).toMatchObject({
+      ok: false,
+      reason: 'outside-range',
+    });
+    expect(checkResult(prefix, MAX_TARGET, nonce - 5n, nonce, { nonce })).toMatchObject({
+      ok: false,
+      reason: 'outside-range',
+    });
+  });
+
+  it('refuses a hash one above the target, and a tried count that does not match the nonce', () => {
+    expect(checkResult(prefix, hash - 1n, nonce, nonce + 1n, { nonce })).toMatchObject({
+      ok: false,
+      reason: 'above-target',
+    });
+    expect(checkResult(prefix, hash, nonce - 1n, nonce + 1n, { nonce, tried: 1 })).toEqual({
+      ok: false,
+      reason: 'miscounted',
+      detail: `it reported 1 nonces tried from ${nonce - 1n}, expected 2`,
+    });
   });
 });
 

@@ -1,13 +1,14 @@
 /**
- * Nobody believes an engine's nonce until node:crypto agrees (SPEC 6).
+ * Nobody believes an engine's nonce until node:crypto agrees (docs/hashing.md).
  *
- * `verifiedEngine()` wraps an engine so that every nonce its searches report is rehashed
- * with node:crypto; a nonce outside the searched range, or whose hash is above the
- * target, or a `tried` count that does not match it, throws `EngineMismatchError`.
- * That is a broken invariant (a miscompiled WASM build, a bug in a hand-written round),
- * not an expected refusal, hence an exception rather than a verdict.
+ * `checkResult()` answers whether a reported result holds: a nonce inside the searched range,
+ * whose hash node:crypto finds <= target, and a `tried` count that matches it.
+ * `verifiedEngine()` wraps an engine so that every result its searches report goes through
+ * that check, and a refusal throws `EngineMismatchError`: an engine that lies is a broken
+ * invariant (a miscompiled WASM build, a bug in a hand-written round), not an expected
+ * refusal, hence an exception at that level.
  */
-import type { Engine, EngineName, NonceSearcher, SearchResult } from './engine.js';
+import type { Engine, NonceSearcher, SearchResult } from './engine.js';
 import { blockHash, hashMeetsTarget } from './pow-check.js';
 
 export class EngineMismatchError extends Error {
@@ -25,34 +26,46 @@ export class EngineMismatchError extends Error {
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
+/** Why a reported result is wrong; `detail` says it with the numbers. */
+export type ResultRefusal = 'outside-range' | 'above-target' | 'miscounted';
+
+export type ResultVerdict = { ok: true } | { ok: false; reason: ResultRefusal; detail: string };
+
 /**
- * Rechecks one reported result against node:crypto; throws EngineMismatchError if it is
- * wrong. Exported for the pool, which checks a worker's answer once more on the main thread.
+ * The one check of a reported result, against node:crypto: the nonce lies in the searched
+ * range [start, end), its hash is <= target, and `tried` (when the reporter knows it) is
+ * nonce - start + 1. A result without a nonce is always fine. The verify wrapper and the pool
+ * (which checks a worker's answer once more on the main thread, against the worker's range)
+ * both use it.
  */
 export function checkResult(
-  engine: EngineName | string,
   prefix: Uint8Array,
   target: bigint,
   start: bigint,
   end: bigint,
-  result: SearchResult,
-): void {
+  result: { readonly nonce: bigint | null; readonly tried?: number },
+): ResultVerdict {
   const { nonce, tried } = result;
-  if (nonce === null) return;
+  if (nonce === null) return { ok: true };
   if (nonce < start || nonce >= end) {
-    throw new EngineMismatchError(engine, nonce, `it lies outside the searched range [${start}, ${end})`);
+    return { ok: false, reason: 'outside-range', detail: `it lies outside the searched range [${start}, ${end})` };
   }
   const hash = blockHash(prefix, nonce);
   if (!hashMeetsTarget(hash, target)) {
-    throw new EngineMismatchError(engine, nonce, `its hash ${hex(hash)} is above the target 0x${target.toString(16)}`);
+    return {
+      ok: false,
+      reason: 'above-target',
+      detail: `its hash ${hex(hash)} is above the target 0x${target.toString(16)}`,
+    };
   }
-  if (BigInt(tried) !== nonce - start + 1n) {
-    throw new EngineMismatchError(
-      engine,
-      nonce,
-      `it reported ${tried} nonces tried from ${start}, expected ${nonce - start + 1n}`,
-    );
+  if (tried !== undefined && BigInt(tried) !== nonce - start + 1n) {
+    return {
+      ok: false,
+      reason: 'miscounted',
+      detail: `it reported ${tried} nonces tried from ${start}, expected ${nonce - start + 1n}`,
+    };
   }
+  return { ok: true };
 }
 
 /** The same engine, with every reported nonce rechecked by node:crypto. */
@@ -66,7 +79,8 @@ export function verifiedEngine(engine: Engine): Engine {
       return {
         search(start: bigint, end: bigint): SearchResult {
           const result = searcher.search(start, end);
-          checkResult(engine.name, ownPrefix, target, start, end, result);
+          const verdict = checkResult(ownPrefix, target, start, end, result);
+          if (!verdict.ok) throw new EngineMismatchError(engine.name, result.nonce!, verdict.detail);
           return result;
         },
       };
