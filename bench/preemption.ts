@@ -1,0 +1,143 @@
+/**
+ * Preemption latency and its hashrate cost, through the real worker pool.
+ *
+ *   npx tsx bench/preemption.ts [jobs=200] [threads=1,2] [engine=wasm-simd]
+ *
+ * Latency: the pool mines an unreachable target; `jobs` times, after a random pause of 2 to
+ * 9 ms (so that the new job lands anywhere in a batch), a new job replaces it. The latency of
+ * one replacement is from just before mine() (which bumps the generation) until the last
+ * worker has stopped hashing the old job, as the workers record it themselves
+ * (MinerPool.workerDrops(), process.hrtime.bigint(): one clock for every thread).
+ *
+ * Cost: the same pool setup with the default adaptive batches (~0.5 ms) against fixed
+ * batches 32 times longer (~16 ms, the old ~10 ms design and then some), sampled alternately
+ * for 1 s each; hashes per second of wall time and hashes per CPU second of the process
+ * (robust to other processes taking the cores: the main thread sleeps meanwhile).
+ *
+ * The machine's load average is printed before and after: on a shared machine a worker can
+ * be descheduled for milliseconds, which no batch size can hide.
+ */
+import { loadavg } from 'node:os';
+import type { EngineName } from '../src/hashing/engine.js';
+import { MinerPool } from '../src/hashing/pool.js';
+import { isEngineName } from '../src/hashing/engine.js';
+
+const [jobsArg = '200', threadsArg = '1,2', engineArg = 'wasm-simd'] = process.argv.slice(2);
+const jobs = Number(jobsArg);
+const threadCounts = threadsArg.split(',').map(Number);
+if (!isEngineName(engineArg)) throw new Error(`unknown engine ${engineArg}`);
+const engine: EngineName = engineArg;
+const COST_SAMPLES = 8;
+const COST_SAMPLE_MS = 1_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const prefix = (k: number): Uint8Array =>
+  new Uint8Array(Buffer.concat([Buffer.from(`job ${k}`.padEnd(16)), Buffer.alloc(32, k)]));
+const cpuMs = (): number => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1_000;
+};
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
+}
+
+const load = (): string =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await sleep(1);
+}
+
+/** Milliseconds from each of `jobs` replacements until every worker stopped the old job. */
+async function latencies(threads: number): Promise<number[]> {
+  const pool = await MinerPool.create({ threads, engine });
+  try {
+    void pool.mine({ prefix: prefix(0), target: 0n });
+    await sleep(1_000); // JIT tiers and batch sizes settle
+    const result: number[] = [];
+    for (let k = 1; k <= jobs; k++) {
+      await sleep(2 + Math.random() * 7);
+      const old = pool.generation;
+      const bumped = process.hrtime.bigint();
+      void pool.mine({ prefix: prefix(k), target: 0n });
+      await until(() => pool.workerDrops().every((drop) => drop !== null && drop.generation === old));
+      const last = pool
+        .workerDrops()
+        .reduce((latest, drop) => (drop!.stoppedAtNs > latest ? drop!.stoppedAtNs : latest), 0n);
+      result.push(Number(last - bumped) / 1e6);
+    }
+    pool.cancel();
+    return result;
+  } finally {
+    await pool.close();
+  }
+}
+
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+
+async function sampleRate(pool: MinerPool, k: number): Promise<Rate> {
+  const job = pool.mine({ prefix: prefix(1_000 + k), target: 0n });
+  await sleep(200);
+  const hashes0 = pool.totalHashes();
+  const wall0 = performance.now();
+  const cpu0 = cpuMs();
+  await sleep(COST_SAMPLE_MS);
+  const hashes = pool.totalHashes() - hashes0;
+  const rate = { wall: (hashes * 1_000) / (performance.now() - wall0), cpu: (hashes * 1_000) / (cpuMs() - cpu0) };
+  pool.cancel();
+  await job;
+  return rate;
+}
+
+/** Adaptive (~0.5 ms) batches against fixed ~16 ms ones, alternately. */
+async function cost(threads: number): Promise<{ adaptive: Rate[]; long: Rate[]; longBatch: number }> {
+  const adaptivePool = await MinerPool.create({ threads, engine });
+  let longPool: MinerPool | undefined;
+  try {
+    const calibration = await sampleRate(adaptivePool, 0);
+    // Hashes per CPU second is one thread's rate while it runs, whatever else takes the cores.
+    const longBatch = Math.round((calibration.cpu * 16) / 1_000);
+    longPool = await MinerPool.create({ threads, engine, batchSize: longBatch });
+    await sampleRate(longPool, 0);
+    const adaptive: Rate[] = [];
+    const long: Rate[] = [];
+    for (let k = 1; k <= COST_SAMPLES; k++) {
+      adaptive.push(await sampleRate(adaptivePool, k));
+      long.push(await sampleRate(longPool, k));
+    }
+    return { adaptive, long, longBatch };
+  } finally {
+    await adaptivePool.close();
+    await longPool?.close();
+  }
+}
+
+const median = (values: number[]): number => quantile(values, 0.5);
+const ms = (value: number): string => `${value.toFixed(3)} ms`;
+
+console.log(`engine ${engine}, ${jobs} replacements per thread count; load average before: ${load()}`);
+for (const threads of threadCounts) {
+  const measured = await latencies(threads);
+  console.log(
+    `${threads} thread${threads === 1 ? '' : 's'}: preemption p50 ${ms(quantile(measured, 0.5))}, p95 ${ms(quantile(measured, 0.95))}, max ${ms(Math.max(...measured))} (load ${load()})`,
+  );
+}
+for (const threads of threadCounts) {
+  const { adaptive, long, longBatch } = await cost(threads);
+  const wallRatio = median(adaptive.map((rate, i) => rate.wall / long[i]!.wall));
+  const cpuRatio = median(adaptive.map((rate, i) => rate.cpu / long[i]!.cpu));
+  console.log(
+    `${threads} thread${threads === 1 ? '' : 's'}: adaptive batches ${(median(adaptive.map((r) => r.wall)) / 1e6).toFixed(3)} MH/s against fixed ${longBatch}-nonce batches ${(median(long.map((r) => r.wall)) / 1e6).toFixed(3)} MH/s; ` +
+      `median ratio ${wallRatio.toFixed(4)} per wall second, ${cpuRatio.toFixed(4)} per CPU second (load ${load()})`,
+  );
+}
