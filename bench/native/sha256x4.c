@@ -8,7 +8,9 @@
  *
  *   sha256x4 PREFIX_HEX                 then reads commands, one a line, on stdin:
  *     run MS        hashes nonces from where the last run stopped for about MS ms of wall
- *                   time; prints "HASHES WALL_NS CPU_NS" (CPU_NS: this thread's CPU time)
+ *                   time, in batches of 4096; prints "HASHES WALL_NS CPU_NS BATCH_NS"
+ *                   (CPU_NS: this thread's CPU time; BATCH_NS: the median wall time of one
+ *                   batch, which a batch interrupted by the scheduler does not move)
  *     find START COUNT TARGET0_HEX
  *                   prints the first nonce in [START, START + COUNT) whose hash word 0 is
  *                   <= TARGET0 (a 32-bit target on the top word, enough for the caller
@@ -338,11 +340,22 @@ static int64_t ns(clockid_t clock) {
 
 static volatile uint32_t sink;
 
+static int compare_ns(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+#define MAX_BATCHES 65536
+static int64_t batch_ns[MAX_BATCHES];
+
 static void run(double ms) {
   int64_t wall0 = ns(CLOCK_MONOTONIC), cpu0 = ns(CLOCK_THREAD_CPUTIME_ID), deadline = wall0 + (int64_t)(ms * 1e6);
   uint64_t hashes = 0;
   uint32_t out[4], acc = 0;
+  int batches = 0;
+  int64_t now = wall0;
   do {
+    int64_t began = now;
     for (int i = 0; i < 4096; i += 4) {
       /* Keep the four lanes inside one high word, as the WebAssembly search does. */
       if ((uint32_t)next_nonce > 0xfffffffcu) next_nonce = (next_nonce | 0xffffffffu) + 1;
@@ -351,10 +364,13 @@ static void run(double ms) {
       next_nonce += 4;
       hashes += 4;
     }
-  } while (ns(CLOCK_MONOTONIC) < deadline);
+    now = ns(CLOCK_MONOTONIC);
+    if (batches < MAX_BATCHES) batch_ns[batches++] = now - began;
+  } while (now < deadline);
   sink = acc;
-  printf("%llu %lld %lld\n", (unsigned long long)hashes, (long long)(ns(CLOCK_MONOTONIC) - wall0),
-         (long long)(ns(CLOCK_THREAD_CPUTIME_ID) - cpu0));
+  qsort(batch_ns, (size_t)batches, sizeof batch_ns[0], compare_ns);
+  printf("%llu %lld %lld %lld\n", (unsigned long long)hashes, (long long)(now - wall0),
+         (long long)(ns(CLOCK_THREAD_CPUTIME_ID) - cpu0), (long long)batch_ns[batches / 2]);
 }
 
 static void find(uint64_t start, uint64_t count, uint32_t target0) {

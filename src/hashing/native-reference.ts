@@ -79,8 +79,8 @@ export async function buildNativeReference(): Promise<
   return { ok: true, builds };
 }
 
-/** One running reference process and its line protocol. */
-class NativeProcess {
+/** One running reference process and its line protocol (bench/native/sha256x4.c). */
+export class NativeProcess {
   readonly #child: ChildProcessWithoutNullStreams;
   readonly #lines: AsyncIterator<string>;
 
@@ -106,7 +106,7 @@ class NativeProcess {
  * The first nonce >= 1 whose hash word 0 is <= 2^24 - 1, by node:crypto and by the native
  * process: they must agree before its speed means anything.
  */
-async function agreesWithNodeCrypto(native: NativeProcess, prefix: Uint8Array): Promise<boolean> {
+export async function agreesWithNodeCrypto(native: NativeProcess, prefix: Uint8Array): Promise<boolean> {
   const answer = await native.ask('find 1 1048576 00ffffff');
   for (let nonce = 1n; nonce <= 1_048_576n; nonce++) {
     const hash = blockHash(prefix, nonce);
