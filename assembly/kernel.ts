@@ -116,15 +116,30 @@ export const FASTV: usize = memory.data(FAST_ENTRIES * 16, 16);
 @inline function sigma1<T>(x: T): T {
   return xor<T>(xor<T>(ror<T>(x, 17), ror<T>(x, 19)), shr<T>(x, 10));
 }
-/** T1 of §6.2.2 step 3 without h: Σ1(e) + Ch(e, f, g) + wk, with Ch = g ^ (e & (f ^ g)). */
+/** Ch(e, f, g) = (e & f) ^ (~e & g): f where e is set, else g (a bitselect on four lanes). */
 // @ts-ignore: decorator
-@inline function t1of<T>(e: T, f: T, g: T, wk: T): T {
-  return add<T>(add<T>(Sigma1<T>(e), xor<T>(g, and<T>(e, xor<T>(f, g)))), wk);
+@inline function Ch<T>(e: T, f: T, g: T): T {
+  if (isVector<T>()) return v128.bitselect(f, g, e);
+  return g ^ (e & (f ^ g));
 }
-/** T2 of §6.2.2 step 3: Σ0(a) + Maj(a, b, c), given a ^ b and b ^ c. */
+/**
+ * T1 of §6.2.2 step 3: (Σ1(e) + Ch(e, f, g)) + (h + W(t) + K(t)). The shape matters to V8:
+ * the deepest subtree (Σ1) first keeps few values live while it is computed, and adding
+ * h + W + K last keeps the chain from e to the next e short (docs/hashing.md).
+ */
+// @ts-ignore: decorator
+@inline function t1of<T>(e: T, f: T, g: T, h: T, wk: T): T {
+  return add<T>(add<T>(Sigma1<T>(e), Ch<T>(e, f, g)), add<T>(h, wk));
+}
+/** T1 when h + W(t) + K(t) is a constant (rounds 14..16). */
+// @ts-ignore: decorator
+@inline function t1hk<T>(e: T, f: T, g: T, hwk: T): T {
+  return add<T>(add<T>(Sigma1<T>(e), Ch<T>(e, f, g)), hwk);
+}
+/** T2 of §6.2.2 step 3: Maj(a, b, c) + Σ0(a), given a ^ b and b ^ c. */
 // @ts-ignore: decorator
 @inline function t2of<T>(a: T, b: T, ab: T, bc: T): T {
-  return add<T>(Sigma0<T>(a), xor<T>(b, and<T>(ab, bc)));
+  return add<T>(xor<T>(b, and<T>(ab, bc)), Sigma0<T>(a));
 }
 /** §6.2.2 step 1: W(t) from W(t-2), W(t-7), W(t-15) and W(t-16). */
 // @ts-ignore: decorator
@@ -154,109 +169,109 @@ export const FASTV: usize = memory.data(FAST_ENTRIES * 16, 16);
   let bc = xor<T>(b, c);
 
   // Block 0, rounds 14..21. Rounds 14..16 still have a constant h, already in X14..X16.
-  ab = xor<T>(a, b); t1 = t1of<T>(e, f, g, at<T>(X14));           d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
-  bc = xor<T>(h, a); t1 = t1of<T>(d, e, f, at<T>(X15));           c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
-  ab = xor<T>(g, h); t1 = t1of<T>(c, d, e, at<T>(X16));           b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
-  bc = xor<T>(f, g); t1 = add<T>(e, t1of<T>(b, c, d, at<T>(WK17))); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
-  ab = xor<T>(e, f); t1 = add<T>(d, t1of<T>(a, b, c, at<T>(WK18))); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
-  bc = xor<T>(d, e); t1 = add<T>(c, t1of<T>(h, a, b, at<T>(WK19))); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
+  ab = xor<T>(a, b); t1 = t1hk<T>(e, f, g, at<T>(X14)); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
+  bc = xor<T>(h, a); t1 = t1hk<T>(d, e, f, at<T>(X15)); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
+  ab = xor<T>(g, h); t1 = t1hk<T>(c, d, e, at<T>(X16)); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
+  bc = xor<T>(f, g); t1 = t1of<T>(b, c, d, e, at<T>(WK17)); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
+  ab = xor<T>(e, f); t1 = t1of<T>(a, b, c, d, at<T>(WK18)); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
+  bc = xor<T>(d, e); t1 = t1of<T>(h, a, b, c, at<T>(WK19)); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
   const w20 = add<T>(lo, at<T>(FOLD + 0));
-  ab = xor<T>(c, d); t1 = add<T>(b, t1of<T>(g, h, a, wk<T>(w20, 20))); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
-  bc = xor<T>(b, c); t1 = add<T>(a, t1of<T>(f, g, h, at<T>(WK21))); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
+  ab = xor<T>(c, d); t1 = t1of<T>(g, h, a, b, wk<T>(w20, 20)); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
+  bc = xor<T>(b, c); t1 = t1of<T>(f, g, h, a, at<T>(WK21)); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
 
   // Rounds 22..29, and the schedule words that depend on lo, with only their varying terms.
   const w22 = add<T>(sigma1<T>(w20), at<T>(FOLD + 2));
-  ab = xor<T>(a, b); t1 = add<T>(h, t1of<T>(e, f, g, wk<T>(w22, 22))); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
-  bc = xor<T>(h, a); t1 = add<T>(g, t1of<T>(d, e, f, at<T>(WK23))); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
+  ab = xor<T>(a, b); t1 = t1of<T>(e, f, g, h, wk<T>(w22, 22)); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
+  bc = xor<T>(h, a); t1 = t1of<T>(d, e, f, g, at<T>(WK23)); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
   const w24 = add<T>(sigma1<T>(w22), at<T>(FOLD + 4));
-  ab = xor<T>(g, h); t1 = add<T>(f, t1of<T>(c, d, e, wk<T>(w24, 24))); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
-  bc = xor<T>(f, g); t1 = add<T>(e, t1of<T>(b, c, d, at<T>(WK25))); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
+  ab = xor<T>(g, h); t1 = t1of<T>(c, d, e, f, wk<T>(w24, 24)); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
+  bc = xor<T>(f, g); t1 = t1of<T>(b, c, d, e, at<T>(WK25)); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
   const w26 = add<T>(sigma1<T>(w24), at<T>(FOLD + 6));
-  ab = xor<T>(e, f); t1 = add<T>(d, t1of<T>(a, b, c, wk<T>(w26, 26))); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
+  ab = xor<T>(e, f); t1 = t1of<T>(a, b, c, d, wk<T>(w26, 26)); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
   const w27 = add<T>(w20, at<T>(FOLD + 7));
-  bc = xor<T>(d, e); t1 = add<T>(c, t1of<T>(h, a, b, wk<T>(w27, 27))); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
+  bc = xor<T>(d, e); t1 = t1of<T>(h, a, b, c, wk<T>(w27, 27)); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
   const w28 = add<T>(add<T>(sigma1<T>(w26), sigma0<T>(lo)), at<T>(FOLD + 8));
-  ab = xor<T>(c, d); t1 = add<T>(b, t1of<T>(g, h, a, wk<T>(w28, 28))); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
+  ab = xor<T>(c, d); t1 = t1of<T>(g, h, a, b, wk<T>(w28, 28)); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
   const w29 = add<T>(add<T>(sigma1<T>(w27), w22), add<T>(lo, at<T>(FOLD + 9)));
-  bc = xor<T>(b, c); t1 = add<T>(a, t1of<T>(f, g, h, wk<T>(w29, 29))); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
+  bc = xor<T>(b, c); t1 = t1of<T>(f, g, h, a, wk<T>(w29, 29)); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
 
   // Rounds 30..37.
   const w30 = add<T>(sigma1<T>(w28), at<T>(FOLD + 10));
-  ab = xor<T>(a, b); t1 = add<T>(h, t1of<T>(e, f, g, wk<T>(w30, 30))); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
+  ab = xor<T>(a, b); t1 = t1of<T>(e, f, g, h, wk<T>(w30, 30)); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
   const w31 = add<T>(add<T>(sigma1<T>(w29), w24), at<T>(FOLD + 11));
-  bc = xor<T>(h, a); t1 = add<T>(g, t1of<T>(d, e, f, wk<T>(w31, 31))); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
+  bc = xor<T>(h, a); t1 = t1of<T>(d, e, f, g, wk<T>(w31, 31)); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
   const w32 = add<T>(sigma1<T>(w30), at<T>(FOLD + 12));
-  ab = xor<T>(g, h); t1 = add<T>(f, t1of<T>(c, d, e, wk<T>(w32, 32))); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
+  ab = xor<T>(g, h); t1 = t1of<T>(c, d, e, f, wk<T>(w32, 32)); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
   const w33 = add<T>(add<T>(sigma1<T>(w31), w26), at<T>(FOLD + 13));
-  bc = xor<T>(f, g); t1 = add<T>(e, t1of<T>(b, c, d, wk<T>(w33, 33))); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
+  bc = xor<T>(f, g); t1 = t1of<T>(b, c, d, e, wk<T>(w33, 33)); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
   const w34 = add<T>(add<T>(sigma1<T>(w32), w27), at<T>(FOLD + 14));
-  ab = xor<T>(e, f); t1 = add<T>(d, t1of<T>(a, b, c, wk<T>(w34, 34))); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
+  ab = xor<T>(e, f); t1 = t1of<T>(a, b, c, d, wk<T>(w34, 34)); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
   const w35 = add<T>(add<T>(sigma1<T>(w33), w28), add<T>(sigma0<T>(w20), at<T>(FOLD + 15)));
-  bc = xor<T>(d, e); t1 = add<T>(c, t1of<T>(h, a, b, wk<T>(w35, 35))); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
+  bc = xor<T>(d, e); t1 = t1of<T>(h, a, b, c, wk<T>(w35, 35)); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
   const w36 = add<T>(add<T>(sigma1<T>(w34), w29), add<T>(w20, at<T>(FOLD + 16)));
-  ab = xor<T>(c, d); t1 = add<T>(b, t1of<T>(g, h, a, wk<T>(w36, 36))); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
+  ab = xor<T>(c, d); t1 = t1of<T>(g, h, a, b, wk<T>(w36, 36)); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
   const w37 = add<T>(add<T>(sigma1<T>(w35), w30), add<T>(sigma0<T>(w22), at<T>(FOLD + 17)));
-  bc = xor<T>(b, c); t1 = add<T>(a, t1of<T>(f, g, h, wk<T>(w37, 37))); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
+  bc = xor<T>(b, c); t1 = t1of<T>(f, g, h, a, wk<T>(w37, 37)); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
 
   // Rounds 38..45; from W42 on, every term of the schedule depends on lo.
   const w38 = add<T>(add<T>(sigma1<T>(w36), w31), add<T>(w22, at<T>(FOLD + 18)));
-  ab = xor<T>(a, b); t1 = add<T>(h, t1of<T>(e, f, g, wk<T>(w38, 38))); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
+  ab = xor<T>(a, b); t1 = t1of<T>(e, f, g, h, wk<T>(w38, 38)); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
   const w39 = add<T>(add<T>(sigma1<T>(w37), w32), add<T>(sigma0<T>(w24), at<T>(FOLD + 19)));
-  bc = xor<T>(h, a); t1 = add<T>(g, t1of<T>(d, e, f, wk<T>(w39, 39))); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
+  bc = xor<T>(h, a); t1 = t1of<T>(d, e, f, g, wk<T>(w39, 39)); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
   const w40 = add<T>(add<T>(sigma1<T>(w38), w33), add<T>(w24, at<T>(FOLD + 20)));
-  ab = xor<T>(g, h); t1 = add<T>(f, t1of<T>(c, d, e, wk<T>(w40, 40))); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
+  ab = xor<T>(g, h); t1 = t1of<T>(c, d, e, f, wk<T>(w40, 40)); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
   const w41 = add<T>(add<T>(sigma1<T>(w39), w34), add<T>(sigma0<T>(w26), at<T>(FOLD + 21)));
-  bc = xor<T>(f, g); t1 = add<T>(e, t1of<T>(b, c, d, wk<T>(w41, 41))); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
+  bc = xor<T>(f, g); t1 = t1of<T>(b, c, d, e, wk<T>(w41, 41)); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
   const w42 = schedule<T>(w40, w35, w27, w26);
-  ab = xor<T>(e, f); t1 = add<T>(d, t1of<T>(a, b, c, wk<T>(w42, 42))); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
+  ab = xor<T>(e, f); t1 = t1of<T>(a, b, c, d, wk<T>(w42, 42)); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
   const w43 = schedule<T>(w41, w36, w28, w27);
-  bc = xor<T>(d, e); t1 = add<T>(c, t1of<T>(h, a, b, wk<T>(w43, 43))); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
+  bc = xor<T>(d, e); t1 = t1of<T>(h, a, b, c, wk<T>(w43, 43)); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
   const w44 = schedule<T>(w42, w37, w29, w28);
-  ab = xor<T>(c, d); t1 = add<T>(b, t1of<T>(g, h, a, wk<T>(w44, 44))); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
+  ab = xor<T>(c, d); t1 = t1of<T>(g, h, a, b, wk<T>(w44, 44)); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
   const w45 = schedule<T>(w43, w38, w30, w29);
-  bc = xor<T>(b, c); t1 = add<T>(a, t1of<T>(f, g, h, wk<T>(w45, 45))); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
+  bc = xor<T>(b, c); t1 = t1of<T>(f, g, h, a, wk<T>(w45, 45)); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
 
   // Rounds 46..53.
   const w46 = schedule<T>(w44, w39, w31, w30);
-  ab = xor<T>(a, b); t1 = add<T>(h, t1of<T>(e, f, g, wk<T>(w46, 46))); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
+  ab = xor<T>(a, b); t1 = t1of<T>(e, f, g, h, wk<T>(w46, 46)); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
   const w47 = schedule<T>(w45, w40, w32, w31);
-  bc = xor<T>(h, a); t1 = add<T>(g, t1of<T>(d, e, f, wk<T>(w47, 47))); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
+  bc = xor<T>(h, a); t1 = t1of<T>(d, e, f, g, wk<T>(w47, 47)); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
   const w48 = schedule<T>(w46, w41, w33, w32);
-  ab = xor<T>(g, h); t1 = add<T>(f, t1of<T>(c, d, e, wk<T>(w48, 48))); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
+  ab = xor<T>(g, h); t1 = t1of<T>(c, d, e, f, wk<T>(w48, 48)); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
   const w49 = schedule<T>(w47, w42, w34, w33);
-  bc = xor<T>(f, g); t1 = add<T>(e, t1of<T>(b, c, d, wk<T>(w49, 49))); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
+  bc = xor<T>(f, g); t1 = t1of<T>(b, c, d, e, wk<T>(w49, 49)); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
   const w50 = schedule<T>(w48, w43, w35, w34);
-  ab = xor<T>(e, f); t1 = add<T>(d, t1of<T>(a, b, c, wk<T>(w50, 50))); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
+  ab = xor<T>(e, f); t1 = t1of<T>(a, b, c, d, wk<T>(w50, 50)); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
   const w51 = schedule<T>(w49, w44, w36, w35);
-  bc = xor<T>(d, e); t1 = add<T>(c, t1of<T>(h, a, b, wk<T>(w51, 51))); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
+  bc = xor<T>(d, e); t1 = t1of<T>(h, a, b, c, wk<T>(w51, 51)); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
   const w52 = schedule<T>(w50, w45, w37, w36);
-  ab = xor<T>(c, d); t1 = add<T>(b, t1of<T>(g, h, a, wk<T>(w52, 52))); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
+  ab = xor<T>(c, d); t1 = t1of<T>(g, h, a, b, wk<T>(w52, 52)); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
   const w53 = schedule<T>(w51, w46, w38, w37);
-  bc = xor<T>(b, c); t1 = add<T>(a, t1of<T>(f, g, h, wk<T>(w53, 53))); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
+  bc = xor<T>(b, c); t1 = t1of<T>(f, g, h, a, wk<T>(w53, 53)); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
 
   // Rounds 54..61.
   const w54 = schedule<T>(w52, w47, w39, w38);
-  ab = xor<T>(a, b); t1 = add<T>(h, t1of<T>(e, f, g, wk<T>(w54, 54))); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
+  ab = xor<T>(a, b); t1 = t1of<T>(e, f, g, h, wk<T>(w54, 54)); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
   const w55 = schedule<T>(w53, w48, w40, w39);
-  bc = xor<T>(h, a); t1 = add<T>(g, t1of<T>(d, e, f, wk<T>(w55, 55))); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
+  bc = xor<T>(h, a); t1 = t1of<T>(d, e, f, g, wk<T>(w55, 55)); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
   const w56 = schedule<T>(w54, w49, w41, w40);
-  ab = xor<T>(g, h); t1 = add<T>(f, t1of<T>(c, d, e, wk<T>(w56, 56))); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
+  ab = xor<T>(g, h); t1 = t1of<T>(c, d, e, f, wk<T>(w56, 56)); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
   const w57 = schedule<T>(w55, w50, w42, w41);
-  bc = xor<T>(f, g); t1 = add<T>(e, t1of<T>(b, c, d, wk<T>(w57, 57))); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
+  bc = xor<T>(f, g); t1 = t1of<T>(b, c, d, e, wk<T>(w57, 57)); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
   const w58 = schedule<T>(w56, w51, w43, w42);
-  ab = xor<T>(e, f); t1 = add<T>(d, t1of<T>(a, b, c, wk<T>(w58, 58))); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
+  ab = xor<T>(e, f); t1 = t1of<T>(a, b, c, d, wk<T>(w58, 58)); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
   const w59 = schedule<T>(w57, w52, w44, w43);
-  bc = xor<T>(d, e); t1 = add<T>(c, t1of<T>(h, a, b, wk<T>(w59, 59))); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
+  bc = xor<T>(d, e); t1 = t1of<T>(h, a, b, c, wk<T>(w59, 59)); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
   const w60 = schedule<T>(w58, w53, w45, w44);
-  ab = xor<T>(c, d); t1 = add<T>(b, t1of<T>(g, h, a, wk<T>(w60, 60))); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
+  ab = xor<T>(c, d); t1 = t1of<T>(g, h, a, b, wk<T>(w60, 60)); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
   const w61 = schedule<T>(w59, w54, w46, w45);
-  bc = xor<T>(b, c); t1 = add<T>(a, t1of<T>(f, g, h, wk<T>(w61, 61))); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
+  bc = xor<T>(b, c); t1 = t1of<T>(f, g, h, a, wk<T>(w61, 61)); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
 
   // Rounds 62 and 63: the roles end rotated by two (a..h are in g, h, a, b, c, d, e, f).
   const w62 = schedule<T>(w60, w55, w47, w46);
-  ab = xor<T>(a, b); t1 = add<T>(h, t1of<T>(e, f, g, wk<T>(w62, 62))); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
+  ab = xor<T>(a, b); t1 = t1of<T>(e, f, g, h, wk<T>(w62, 62)); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
   const w63 = schedule<T>(w61, w56, w48, w47);
-  bc = xor<T>(h, a); t1 = add<T>(g, t1of<T>(d, e, f, wk<T>(w63, 63))); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
+  bc = xor<T>(h, a); t1 = t1of<T>(d, e, f, g, wk<T>(w63, 63)); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
 
   // Block 1 starts from H(1) = midstate + block 0's a..h, and its W + K is constant.
   const h0 = add<T>(at<T>(MIDSTATE + 0), g);
@@ -272,76 +287,76 @@ export const FASTV: usize = memory.data(FAST_ENTRIES * 16, 16);
 @inline function block1<T>(a: T, b: T, c: T, d: T, e: T, f: T, g: T, h: T): T {
   let t1: T, ab: T;
   let bc = xor<T>(b, c);
-  ab = xor<T>(a, b); t1 = add<T>(h, t1of<T>(e, f, g, at<T>(BLOCK1 + 0))); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
-  bc = xor<T>(h, a); t1 = add<T>(g, t1of<T>(d, e, f, at<T>(BLOCK1 + 1))); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
-  ab = xor<T>(g, h); t1 = add<T>(f, t1of<T>(c, d, e, at<T>(BLOCK1 + 2))); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
-  bc = xor<T>(f, g); t1 = add<T>(e, t1of<T>(b, c, d, at<T>(BLOCK1 + 3))); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
-  ab = xor<T>(e, f); t1 = add<T>(d, t1of<T>(a, b, c, at<T>(BLOCK1 + 4))); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
-  bc = xor<T>(d, e); t1 = add<T>(c, t1of<T>(h, a, b, at<T>(BLOCK1 + 5))); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
-  ab = xor<T>(c, d); t1 = add<T>(b, t1of<T>(g, h, a, at<T>(BLOCK1 + 6))); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
-  bc = xor<T>(b, c); t1 = add<T>(a, t1of<T>(f, g, h, at<T>(BLOCK1 + 7))); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
+  ab = xor<T>(a, b); t1 = t1of<T>(e, f, g, h, at<T>(BLOCK1 + 0)); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
+  bc = xor<T>(h, a); t1 = t1of<T>(d, e, f, g, at<T>(BLOCK1 + 1)); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
+  ab = xor<T>(g, h); t1 = t1of<T>(c, d, e, f, at<T>(BLOCK1 + 2)); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
+  bc = xor<T>(f, g); t1 = t1of<T>(b, c, d, e, at<T>(BLOCK1 + 3)); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
+  ab = xor<T>(e, f); t1 = t1of<T>(a, b, c, d, at<T>(BLOCK1 + 4)); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
+  bc = xor<T>(d, e); t1 = t1of<T>(h, a, b, c, at<T>(BLOCK1 + 5)); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
+  ab = xor<T>(c, d); t1 = t1of<T>(g, h, a, b, at<T>(BLOCK1 + 6)); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
+  bc = xor<T>(b, c); t1 = t1of<T>(f, g, h, a, at<T>(BLOCK1 + 7)); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
 
-  ab = xor<T>(a, b); t1 = add<T>(h, t1of<T>(e, f, g, at<T>(BLOCK1 + 8))); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
-  bc = xor<T>(h, a); t1 = add<T>(g, t1of<T>(d, e, f, at<T>(BLOCK1 + 9))); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
-  ab = xor<T>(g, h); t1 = add<T>(f, t1of<T>(c, d, e, at<T>(BLOCK1 + 10))); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
-  bc = xor<T>(f, g); t1 = add<T>(e, t1of<T>(b, c, d, at<T>(BLOCK1 + 11))); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
-  ab = xor<T>(e, f); t1 = add<T>(d, t1of<T>(a, b, c, at<T>(BLOCK1 + 12))); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
-  bc = xor<T>(d, e); t1 = add<T>(c, t1of<T>(h, a, b, at<T>(BLOCK1 + 13))); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
-  ab = xor<T>(c, d); t1 = add<T>(b, t1of<T>(g, h, a, at<T>(BLOCK1 + 14))); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
-  bc = xor<T>(b, c); t1 = add<T>(a, t1of<T>(f, g, h, at<T>(BLOCK1 + 15))); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
+  ab = xor<T>(a, b); t1 = t1of<T>(e, f, g, h, at<T>(BLOCK1 + 8)); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
+  bc = xor<T>(h, a); t1 = t1of<T>(d, e, f, g, at<T>(BLOCK1 + 9)); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
+  ab = xor<T>(g, h); t1 = t1of<T>(c, d, e, f, at<T>(BLOCK1 + 10)); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
+  bc = xor<T>(f, g); t1 = t1of<T>(b, c, d, e, at<T>(BLOCK1 + 11)); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
+  ab = xor<T>(e, f); t1 = t1of<T>(a, b, c, d, at<T>(BLOCK1 + 12)); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
+  bc = xor<T>(d, e); t1 = t1of<T>(h, a, b, c, at<T>(BLOCK1 + 13)); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
+  ab = xor<T>(c, d); t1 = t1of<T>(g, h, a, b, at<T>(BLOCK1 + 14)); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
+  bc = xor<T>(b, c); t1 = t1of<T>(f, g, h, a, at<T>(BLOCK1 + 15)); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
 
-  ab = xor<T>(a, b); t1 = add<T>(h, t1of<T>(e, f, g, at<T>(BLOCK1 + 16))); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
-  bc = xor<T>(h, a); t1 = add<T>(g, t1of<T>(d, e, f, at<T>(BLOCK1 + 17))); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
-  ab = xor<T>(g, h); t1 = add<T>(f, t1of<T>(c, d, e, at<T>(BLOCK1 + 18))); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
-  bc = xor<T>(f, g); t1 = add<T>(e, t1of<T>(b, c, d, at<T>(BLOCK1 + 19))); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
-  ab = xor<T>(e, f); t1 = add<T>(d, t1of<T>(a, b, c, at<T>(BLOCK1 + 20))); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
-  bc = xor<T>(d, e); t1 = add<T>(c, t1of<T>(h, a, b, at<T>(BLOCK1 + 21))); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
-  ab = xor<T>(c, d); t1 = add<T>(b, t1of<T>(g, h, a, at<T>(BLOCK1 + 22))); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
-  bc = xor<T>(b, c); t1 = add<T>(a, t1of<T>(f, g, h, at<T>(BLOCK1 + 23))); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
+  ab = xor<T>(a, b); t1 = t1of<T>(e, f, g, h, at<T>(BLOCK1 + 16)); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
+  bc = xor<T>(h, a); t1 = t1of<T>(d, e, f, g, at<T>(BLOCK1 + 17)); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
+  ab = xor<T>(g, h); t1 = t1of<T>(c, d, e, f, at<T>(BLOCK1 + 18)); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
+  bc = xor<T>(f, g); t1 = t1of<T>(b, c, d, e, at<T>(BLOCK1 + 19)); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
+  ab = xor<T>(e, f); t1 = t1of<T>(a, b, c, d, at<T>(BLOCK1 + 20)); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
+  bc = xor<T>(d, e); t1 = t1of<T>(h, a, b, c, at<T>(BLOCK1 + 21)); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
+  ab = xor<T>(c, d); t1 = t1of<T>(g, h, a, b, at<T>(BLOCK1 + 22)); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
+  bc = xor<T>(b, c); t1 = t1of<T>(f, g, h, a, at<T>(BLOCK1 + 23)); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
 
-  ab = xor<T>(a, b); t1 = add<T>(h, t1of<T>(e, f, g, at<T>(BLOCK1 + 24))); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
-  bc = xor<T>(h, a); t1 = add<T>(g, t1of<T>(d, e, f, at<T>(BLOCK1 + 25))); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
-  ab = xor<T>(g, h); t1 = add<T>(f, t1of<T>(c, d, e, at<T>(BLOCK1 + 26))); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
-  bc = xor<T>(f, g); t1 = add<T>(e, t1of<T>(b, c, d, at<T>(BLOCK1 + 27))); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
-  ab = xor<T>(e, f); t1 = add<T>(d, t1of<T>(a, b, c, at<T>(BLOCK1 + 28))); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
-  bc = xor<T>(d, e); t1 = add<T>(c, t1of<T>(h, a, b, at<T>(BLOCK1 + 29))); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
-  ab = xor<T>(c, d); t1 = add<T>(b, t1of<T>(g, h, a, at<T>(BLOCK1 + 30))); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
-  bc = xor<T>(b, c); t1 = add<T>(a, t1of<T>(f, g, h, at<T>(BLOCK1 + 31))); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
+  ab = xor<T>(a, b); t1 = t1of<T>(e, f, g, h, at<T>(BLOCK1 + 24)); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
+  bc = xor<T>(h, a); t1 = t1of<T>(d, e, f, g, at<T>(BLOCK1 + 25)); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
+  ab = xor<T>(g, h); t1 = t1of<T>(c, d, e, f, at<T>(BLOCK1 + 26)); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
+  bc = xor<T>(f, g); t1 = t1of<T>(b, c, d, e, at<T>(BLOCK1 + 27)); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
+  ab = xor<T>(e, f); t1 = t1of<T>(a, b, c, d, at<T>(BLOCK1 + 28)); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
+  bc = xor<T>(d, e); t1 = t1of<T>(h, a, b, c, at<T>(BLOCK1 + 29)); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
+  ab = xor<T>(c, d); t1 = t1of<T>(g, h, a, b, at<T>(BLOCK1 + 30)); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
+  bc = xor<T>(b, c); t1 = t1of<T>(f, g, h, a, at<T>(BLOCK1 + 31)); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
 
-  ab = xor<T>(a, b); t1 = add<T>(h, t1of<T>(e, f, g, at<T>(BLOCK1 + 32))); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
-  bc = xor<T>(h, a); t1 = add<T>(g, t1of<T>(d, e, f, at<T>(BLOCK1 + 33))); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
-  ab = xor<T>(g, h); t1 = add<T>(f, t1of<T>(c, d, e, at<T>(BLOCK1 + 34))); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
-  bc = xor<T>(f, g); t1 = add<T>(e, t1of<T>(b, c, d, at<T>(BLOCK1 + 35))); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
-  ab = xor<T>(e, f); t1 = add<T>(d, t1of<T>(a, b, c, at<T>(BLOCK1 + 36))); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
-  bc = xor<T>(d, e); t1 = add<T>(c, t1of<T>(h, a, b, at<T>(BLOCK1 + 37))); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
-  ab = xor<T>(c, d); t1 = add<T>(b, t1of<T>(g, h, a, at<T>(BLOCK1 + 38))); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
-  bc = xor<T>(b, c); t1 = add<T>(a, t1of<T>(f, g, h, at<T>(BLOCK1 + 39))); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
+  ab = xor<T>(a, b); t1 = t1of<T>(e, f, g, h, at<T>(BLOCK1 + 32)); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
+  bc = xor<T>(h, a); t1 = t1of<T>(d, e, f, g, at<T>(BLOCK1 + 33)); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
+  ab = xor<T>(g, h); t1 = t1of<T>(c, d, e, f, at<T>(BLOCK1 + 34)); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
+  bc = xor<T>(f, g); t1 = t1of<T>(b, c, d, e, at<T>(BLOCK1 + 35)); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
+  ab = xor<T>(e, f); t1 = t1of<T>(a, b, c, d, at<T>(BLOCK1 + 36)); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
+  bc = xor<T>(d, e); t1 = t1of<T>(h, a, b, c, at<T>(BLOCK1 + 37)); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
+  ab = xor<T>(c, d); t1 = t1of<T>(g, h, a, b, at<T>(BLOCK1 + 38)); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
+  bc = xor<T>(b, c); t1 = t1of<T>(f, g, h, a, at<T>(BLOCK1 + 39)); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
 
-  ab = xor<T>(a, b); t1 = add<T>(h, t1of<T>(e, f, g, at<T>(BLOCK1 + 40))); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
-  bc = xor<T>(h, a); t1 = add<T>(g, t1of<T>(d, e, f, at<T>(BLOCK1 + 41))); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
-  ab = xor<T>(g, h); t1 = add<T>(f, t1of<T>(c, d, e, at<T>(BLOCK1 + 42))); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
-  bc = xor<T>(f, g); t1 = add<T>(e, t1of<T>(b, c, d, at<T>(BLOCK1 + 43))); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
-  ab = xor<T>(e, f); t1 = add<T>(d, t1of<T>(a, b, c, at<T>(BLOCK1 + 44))); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
-  bc = xor<T>(d, e); t1 = add<T>(c, t1of<T>(h, a, b, at<T>(BLOCK1 + 45))); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
-  ab = xor<T>(c, d); t1 = add<T>(b, t1of<T>(g, h, a, at<T>(BLOCK1 + 46))); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
-  bc = xor<T>(b, c); t1 = add<T>(a, t1of<T>(f, g, h, at<T>(BLOCK1 + 47))); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
+  ab = xor<T>(a, b); t1 = t1of<T>(e, f, g, h, at<T>(BLOCK1 + 40)); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
+  bc = xor<T>(h, a); t1 = t1of<T>(d, e, f, g, at<T>(BLOCK1 + 41)); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
+  ab = xor<T>(g, h); t1 = t1of<T>(c, d, e, f, at<T>(BLOCK1 + 42)); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
+  bc = xor<T>(f, g); t1 = t1of<T>(b, c, d, e, at<T>(BLOCK1 + 43)); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
+  ab = xor<T>(e, f); t1 = t1of<T>(a, b, c, d, at<T>(BLOCK1 + 44)); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
+  bc = xor<T>(d, e); t1 = t1of<T>(h, a, b, c, at<T>(BLOCK1 + 45)); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
+  ab = xor<T>(c, d); t1 = t1of<T>(g, h, a, b, at<T>(BLOCK1 + 46)); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
+  bc = xor<T>(b, c); t1 = t1of<T>(f, g, h, a, at<T>(BLOCK1 + 47)); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
 
-  ab = xor<T>(a, b); t1 = add<T>(h, t1of<T>(e, f, g, at<T>(BLOCK1 + 48))); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
-  bc = xor<T>(h, a); t1 = add<T>(g, t1of<T>(d, e, f, at<T>(BLOCK1 + 49))); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
-  ab = xor<T>(g, h); t1 = add<T>(f, t1of<T>(c, d, e, at<T>(BLOCK1 + 50))); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
-  bc = xor<T>(f, g); t1 = add<T>(e, t1of<T>(b, c, d, at<T>(BLOCK1 + 51))); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
-  ab = xor<T>(e, f); t1 = add<T>(d, t1of<T>(a, b, c, at<T>(BLOCK1 + 52))); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
-  bc = xor<T>(d, e); t1 = add<T>(c, t1of<T>(h, a, b, at<T>(BLOCK1 + 53))); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
-  ab = xor<T>(c, d); t1 = add<T>(b, t1of<T>(g, h, a, at<T>(BLOCK1 + 54))); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
-  bc = xor<T>(b, c); t1 = add<T>(a, t1of<T>(f, g, h, at<T>(BLOCK1 + 55))); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
+  ab = xor<T>(a, b); t1 = t1of<T>(e, f, g, h, at<T>(BLOCK1 + 48)); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
+  bc = xor<T>(h, a); t1 = t1of<T>(d, e, f, g, at<T>(BLOCK1 + 49)); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
+  ab = xor<T>(g, h); t1 = t1of<T>(c, d, e, f, at<T>(BLOCK1 + 50)); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
+  bc = xor<T>(f, g); t1 = t1of<T>(b, c, d, e, at<T>(BLOCK1 + 51)); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
+  ab = xor<T>(e, f); t1 = t1of<T>(a, b, c, d, at<T>(BLOCK1 + 52)); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
+  bc = xor<T>(d, e); t1 = t1of<T>(h, a, b, c, at<T>(BLOCK1 + 53)); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
+  ab = xor<T>(c, d); t1 = t1of<T>(g, h, a, b, at<T>(BLOCK1 + 54)); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
+  bc = xor<T>(b, c); t1 = t1of<T>(f, g, h, a, at<T>(BLOCK1 + 55)); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
 
-  ab = xor<T>(a, b); t1 = add<T>(h, t1of<T>(e, f, g, at<T>(BLOCK1 + 56))); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
-  bc = xor<T>(h, a); t1 = add<T>(g, t1of<T>(d, e, f, at<T>(BLOCK1 + 57))); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
-  ab = xor<T>(g, h); t1 = add<T>(f, t1of<T>(c, d, e, at<T>(BLOCK1 + 58))); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
-  bc = xor<T>(f, g); t1 = add<T>(e, t1of<T>(b, c, d, at<T>(BLOCK1 + 59))); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
-  ab = xor<T>(e, f); t1 = add<T>(d, t1of<T>(a, b, c, at<T>(BLOCK1 + 60))); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
-  bc = xor<T>(d, e); t1 = add<T>(c, t1of<T>(h, a, b, at<T>(BLOCK1 + 61))); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
-  ab = xor<T>(c, d); t1 = add<T>(b, t1of<T>(g, h, a, at<T>(BLOCK1 + 62))); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
-  bc = xor<T>(b, c); t1 = add<T>(a, t1of<T>(f, g, h, at<T>(BLOCK1 + 63))); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
+  ab = xor<T>(a, b); t1 = t1of<T>(e, f, g, h, at<T>(BLOCK1 + 56)); d = add<T>(d, t1); h = add<T>(t1, t2of<T>(a, b, ab, bc));
+  bc = xor<T>(h, a); t1 = t1of<T>(d, e, f, g, at<T>(BLOCK1 + 57)); c = add<T>(c, t1); g = add<T>(t1, t2of<T>(h, a, bc, ab));
+  ab = xor<T>(g, h); t1 = t1of<T>(c, d, e, f, at<T>(BLOCK1 + 58)); b = add<T>(b, t1); f = add<T>(t1, t2of<T>(g, h, ab, bc));
+  bc = xor<T>(f, g); t1 = t1of<T>(b, c, d, e, at<T>(BLOCK1 + 59)); a = add<T>(a, t1); e = add<T>(t1, t2of<T>(f, g, bc, ab));
+  ab = xor<T>(e, f); t1 = t1of<T>(a, b, c, d, at<T>(BLOCK1 + 60)); h = add<T>(h, t1); d = add<T>(t1, t2of<T>(e, f, ab, bc));
+  bc = xor<T>(d, e); t1 = t1of<T>(h, a, b, c, at<T>(BLOCK1 + 61)); g = add<T>(g, t1); c = add<T>(t1, t2of<T>(d, e, bc, ab));
+  ab = xor<T>(c, d); t1 = t1of<T>(g, h, a, b, at<T>(BLOCK1 + 62)); f = add<T>(f, t1); b = add<T>(t1, t2of<T>(c, d, ab, bc));
+  bc = xor<T>(b, c); t1 = t1of<T>(f, g, h, a, at<T>(BLOCK1 + 63)); e = add<T>(e, t1); a = add<T>(t1, t2of<T>(b, c, bc, ab));
   return a;
 }
