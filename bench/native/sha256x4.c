@@ -291,22 +291,11 @@ static v __attribute__((noinline)) word0(v lo) {
     a = a1, b = b1, c = c1, d = d1, e = e1, f = f1, g = g1, h = h1;
   }
   bc = XOR(b, c);
-#define B1K0(i) B1[0 + (i)]
-#define B1K1(i) B1[8 + (i)]
-#define B1K2(i) B1[16 + (i)]
-#define B1K3(i) B1[24 + (i)]
-#define B1K4(i) B1[32 + (i)]
-#define B1K5(i) B1[40 + (i)]
-#define B1K6(i) B1[48 + (i)]
-#define B1K7(i) B1[56 + (i)]
-  ROUNDS8(B1K0);
-  ROUNDS8(B1K1);
-  ROUNDS8(B1K2);
-  ROUNDS8(B1K3);
-  ROUNDS8(B1K4);
-  ROUNDS8(B1K5);
-  ROUNDS8(B1K6);
-  ROUNDS8(B1K7);
+  /* A loop of eight unrolled rounds (one period of the role rotation), as kernel.ts does. */
+  for (int t = 0; t < 64; t += 8) {
+#define B1K(i) B1[t + (i)]
+    ROUNDS8(B1K);
+  }
   return ADD(h0, a);
 }
 
