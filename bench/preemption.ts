@@ -14,11 +14,19 @@
  * for 1 s each; hashes per second of wall time and hashes per CPU second of the process
  * (robust to other processes taking the cores: the main thread sleeps meanwhile).
  *
+ * Overhead per batch, the same cost seen closer: on one thread, batches of 4,096 nonces
+ * (~0.5 ms) through the engine path a worker uses (verified engine, bigint range, checks)
+ * against the bare WebAssembly export, interleaved; the difference of the median batch times
+ * is what every batch costs on top of hashing, whatever the machine's load.
+ *
  * The machine's load average is printed before and after: on a shared machine a worker can
  * be descheduled for milliseconds, which no batch size can hide.
  */
 import { loadavg } from 'node:os';
+import { instantiateSync } from '@assemblyscript/loader';
 import type { EngineName } from '../src/hashing/engine.js';
+import { createEngine } from '../src/hashing/registry.js';
+import { type NonceSearchExports, wasmModule } from '../src/hashing/wasm.js';
 import { MinerPool } from '../src/hashing/pool.js';
 import { isEngineName } from '../src/hashing/engine.js';
 
@@ -123,6 +131,36 @@ async function cost(threads: number): Promise<{ adaptive: Rate[]; long: Rate[]; 
 }
 
 const median = (values: number[]): number => quantile(values, 0.5);
+
+/** Median ns of a 4,096-nonce batch through the verified wasm-simd engine and through the bare export, interleaved. */
+function batchOverhead(): { engineNs: number; rawNs: number } {
+  const BATCH = 4_096;
+  const job = prefix(7);
+  const searcher = createEngine('wasm-simd').prepare(job, 0n);
+  const { instance } = instantiateSync<Record<string, unknown>>(wasmModule('simd'));
+  const raw = instance.exports as unknown as NonceSearchExports;
+  new Uint8Array(raw.memory.buffer).set(job, raw.INPUT.value as number);
+  raw.begin();
+  raw.absorb(job.length);
+  new Uint32Array(raw.memory.buffer, raw.TARGET.value as number, 8).fill(0);
+  raw.prepare();
+  const engineTimes: number[] = [];
+  const rawTimes: number[] = [];
+  let next = 1n;
+  let lo = 1;
+  for (let i = 0; i < 6_000; i++) {
+    let began = process.hrtime.bigint();
+    searcher.search(next, next + BigInt(BATCH));
+    engineTimes.push(Number(process.hrtime.bigint() - began));
+    next += BigInt(BATCH);
+    began = process.hrtime.bigint();
+    raw.search(0, lo, BATCH);
+    rawTimes.push(Number(process.hrtime.bigint() - began));
+    lo += BATCH;
+  }
+  // The first thousand of each are warmup (tiers).
+  return { engineNs: median(engineTimes.slice(1_000)), rawNs: median(rawTimes.slice(1_000)) };
+}
 const ms = (value: number): string => `${value.toFixed(3)} ms`;
 
 console.log(`engine ${engine}, ${jobs} replacements per thread count; load average before: ${load()}`);
@@ -132,6 +170,11 @@ for (const threads of threadCounts) {
     `${threads} thread${threads === 1 ? '' : 's'}: preemption p50 ${ms(quantile(measured, 0.5))}, p95 ${ms(quantile(measured, 0.95))}, max ${ms(Math.max(...measured))} (load ${load()})`,
   );
 }
+const overhead = batchOverhead();
+console.log(
+  `one batch of 4,096 nonces: ${(overhead.engineNs / 1e3).toFixed(1)} µs through the engine path, ${(overhead.rawNs / 1e3).toFixed(1)} µs bare: ` +
+    `${((overhead.engineNs - overhead.rawNs) / 1e3).toFixed(2)} µs a batch, ${((100 * (overhead.engineNs - overhead.rawNs)) / overhead.rawNs).toFixed(2)}% (load ${load()})`,
+);
 for (const threads of threadCounts) {
   const { adaptive, long, longBatch } = await cost(threads);
   const wallRatio = median(adaptive.map((rate, i) => rate.wall / long[i]!.wall));
