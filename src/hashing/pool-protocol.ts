@@ -1,5 +1,6 @@
 /**
- * What the miner pool (main thread) and its workers say to each other, written down once.
+ * What the miner pool (main thread) and its workers say to each other, written down once
+ * (docs/hashing.md describes it, with how preemption is measured).
  *
  * Shared memory (SharedArrayBuffers handed to every worker at start; N = threads):
  *   control:  Int32Array[1 + 2N]

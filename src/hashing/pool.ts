@@ -1,7 +1,7 @@
 /**
  * The miner pool: N worker threads searching disjoint nonce ranges of one job.
  *
- * - With one thread the worker scans upward from 1 (the seed's order, SPEC 4.5), so it
+ * - With one thread the worker scans upward from 1 (the seed's order, docs/hashing.md), so it
  *   finds exactly the nonce the seed finds; with N threads [1, 2^64) is cut into N equal
  *   disjoint ranges and the first valid nonce reported wins.
  * - Preemption goes through shared memory, not terminate()/respawn: mine() bumps a
