@@ -3,7 +3,7 @@ import { Block } from '../src/primitives/block.js';
 import { bytesToHex } from '../src/primitives/bytes.js';
 import { MAX_TARGET } from '../src/primitives/limits.js';
 import { encodeBlock } from '../src/primitives/wire.js';
-import { MemoryNetwork } from '../src/net/memory-network.js';
+import { MemoryNetwork } from './helpers/memory-network.js';
 import { MinerNode } from '../src/node/miner-node.js';
 import { decodeMessage, encodeHello } from '../src/net/messages.js';
 import type { NodeEvent } from '../src/node/events.js';
@@ -33,8 +33,7 @@ function startNode(network: MemoryNetwork, address: typeof A, genesis: boolean, 
     miner,
     peers: [A, B, C],
     genesis,
-    target: MAX_TARGET,
-    tieBreak: 'first-seen',
+    network: { seed: { target: MAX_TARGET, tieBreak: 'first-seen' } },
     hashrateIntervalMs: 0,
     stopAtHeight,
   });
@@ -69,7 +68,7 @@ describe('miner node', () => {
       expect(peer.node.tree?.root.hash).toBe(genesis);
       expect(parentOf(peer.miner.current!.prefix)).toBe(genesis);
     }
-    expect(b.events).toContainEqual({ event: 'genesis', hash: genesis, from: '127.0.0.1:5000' });
+    expect(b.events).toContainEqual({ event: 'genesis', hash: genesis, from: '127.0.0.1:5000', network: 'seed' });
     // Payload host:port:i, i = own blocks accepted so far.
     expect(new TextDecoder().decode(b.miner.current!.prefix.subarray(0, 16))).toBe('127.0.0.1:5001:0');
     for (const peer of [a, b, c]) await peer.node.stop();
@@ -143,9 +142,9 @@ describe('miner node', () => {
       miner,
       peers: [B],
       genesis: true,
-      target: 1n << 200n,
+      network: { seed: { target: 1n << 200n } },
       hashrateIntervalMs: 0,
-      syncIntervalMs: 0,
+      helloIntervalMs: 0,
       peerLimits: { banThreshold: 5 },
     });
     node.onEvent((event) => events.push(event));
@@ -169,7 +168,7 @@ describe('miner node', () => {
     const seedPeer = network.bind(B);
     const received: string[] = [];
     seedPeer.onDatagram((payload) => received.push(new TextDecoder().decode(payload)));
-    await seedPeer.send(A, new TextEncoder().encode(encodeHello(50, 'ab'.repeat(32), 'cd'.repeat(32))));
+    await seedPeer.send(A, new TextEncoder().encode(encodeHello(50, 'ab'.repeat(32), 'cd'.repeat(32), 51n)));
     await settle(network);
     a.miner.solve();
     await settle(network);

@@ -23,6 +23,13 @@ export const targetOption = (text: string): bigint => edge(() => parseTarget(tex
 
 export const hashOption = (text: string): Uint8Array => edge(() => hexToBytes(text, 'hash', HASH_BYTES));
 
+/** A block hash as 64 hex digits, kept as lower-case hex. */
+export const hashHexOption = (text: string): string =>
+  edge(() => {
+    hexToBytes(text.trim(), 'hash', HASH_BYTES);
+    return text.trim().toLowerCase();
+  });
+
 export const base64Option = (text: string): Uint8Array => edge(() => base64ToBytes(text, 'data'));
 
 export function integerOption(name: string, min: number, max: number): (text: string) => number {

@@ -53,3 +53,37 @@ export function formatAddress(address: PeerAddress): string {
 export function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
   return a.host === b.host && a.port === b.port;
 }
+
+/** Hosts that mean "this machine" wherever a node is bound: the wildcard and the loopback network. */
+function isThisMachine(host: string, localHosts: ReadonlySet<string>): boolean {
+  return host === '0.0.0.0' || host.startsWith('127.') || localHosts.has(host);
+}
+
+/**
+ * True when a datagram sent to `peer` would come back to this node, bound at `self`: the
+ * same port, and the same host, or one of the two is the wildcard 0.0.0.0 and the other an
+ * address of this machine (`localHosts`: its interfaces' addresses). Host names must be
+ * resolved to addresses first.
+ */
+export function isOwnAddress(
+  peer: PeerAddress,
+  self: PeerAddress,
+  localHosts: ReadonlySet<string> = new Set(),
+): boolean {
+  if (peer.port !== self.port) return false;
+  if (peer.host === self.host) return true;
+  if (self.host === '0.0.0.0') return isThisMachine(peer.host, localHosts);
+  if (peer.host === '0.0.0.0') return isThisMachine(self.host, localHosts);
+  return false;
+}
+
+/** The list without repeats (the first of each address kept), in order. */
+export function uniqueAddresses(addresses: readonly PeerAddress[]): PeerAddress[] {
+  const seen = new Set<string>();
+  return addresses.filter((address) => {
+    const key = formatAddress(address);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

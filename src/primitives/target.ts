@@ -3,7 +3,7 @@
  * big-endian 256-bit integer, is <= target (SPEC 1). All nodes of a network share it.
  */
 import { FormatError, bytesToBigInt } from './bytes.js';
-import { HASH_BYTES, MAX_TARGET } from './limits.js';
+import { HASH_BYTES, HASH_SPACE, MAX_TARGET } from './limits.js';
 
 /** The seed's TARGET = 2**235: about one valid hash in 2^21 (2,097,152) tries. */
 export const DEFAULT_TARGET = 1n << 235n;
@@ -41,4 +41,9 @@ export function formatTarget(target: bigint): string {
 export function hashMeetsTarget(hash: Uint8Array, target: bigint): boolean {
   if (hash.length !== HASH_BYTES) throw new RangeError(`hash must be ${HASH_BYTES} bytes, got ${hash.length}`);
   return bytesToBigInt(hash) <= target;
+}
+
+/** The work of a block that met `target`: floor(2^256 / (target + 1)), the expected hashes it cost. */
+export function workForTarget(target: bigint): bigint {
+  return HASH_SPACE / (target + 1n);
 }

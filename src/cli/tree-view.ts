@@ -1,6 +1,9 @@
 /**
- * A readable, top-down text rendering of the whole block tree, the job the seed gives to
- * pptree. The main chain runs down the left edge (●); each fork hangs off the block it
+ * Text renderings of the block tree for a terminal. renderTree draws the whole tree, the
+ * job the tutorial gives to pptree; renderRecent draws only the rows a screen can show,
+ * near the head, in time proportional to those rows.
+ *
+ * renderTree: a readable, top-down rendering of the whole block tree. The main chain runs down the left edge (●); each fork hangs off the block it
  * forks from, indented (○ for blocks off the main chain). Long linear runs are folded so a
  * long chain stays readable, and the walk uses an explicit stack, never recursion.
  *
@@ -9,7 +12,7 @@
  *   ├── ○ 2  127.0.0.1:5001:0    99aa00bb
  *   ● 2  127.0.0.1:5000:1    0c1d2e3f  head
  */
-import type { BlockTree, TreeEntry } from './block-tree.js';
+import type { BlockTree, TreeEntry } from '../consensus/block-tree.js';
 
 export interface TreeViewOptions {
   /** A linear run longer than this is folded to its first and last `foldKeep` blocks. */
@@ -42,13 +45,12 @@ export function renderTree(tree: BlockTree, options: TreeViewOptions = {}): stri
   const foldKeep = options.foldKeep ?? 3;
   const hashChars = options.hashChars ?? 8;
   const width = options.width ?? Infinity;
-  const onMain = tree.mainChainSet();
   const heightWidth = String(tree.head.height).length;
   const lines: string[] = [];
 
   const label = (entry: TreeEntry): string => {
     const marks = [entry === tree.root ? 'root' : '', entry === tree.head ? 'head' : ''].filter(Boolean).join(', ');
-    const mark = onMain.has(entry) ? '●' : '○';
+    const mark = tree.isMain(entry) ? '●' : '○';
     const height = String(entry.height).padStart(heightWidth);
     const data = describeData(entry.block.data).padEnd(20);
     return `${mark} ${height}  ${data}  ${entry.hash.slice(0, hashChars)}${marks ? '  ' + marks : ''}`;
@@ -59,7 +61,7 @@ export function renderTree(tree: BlockTree, options: TreeViewOptions = {}): stri
   // The child that continues a run on the same column: the main-chain child if there is
   // one, otherwise the first one seen.
   const trunkChild = (entry: TreeEntry): TreeEntry | undefined =>
-    entry.children.find((child) => onMain.has(child)) ?? entry.children[0];
+    entry.children.find((child) => tree.isMain(child)) ?? entry.children[0];
 
   // Each task draws one run starting at `entry`; `first` is the prefix of its first line
   // (with the fork connector), `rest` the prefix of its following lines.
@@ -90,4 +92,69 @@ export function renderTree(tree: BlockTree, options: TreeViewOptions = {}): stri
     }
   }
   return lines.join('\n');
+}
+
+export interface RecentViewOptions {
+  /** Lines available. */
+  rows: number;
+  /** Lines are cut to this many characters. */
+  width?: number;
+  hashChars?: number;
+}
+
+/**
+ * The end of the main chain near the head, as many rows as fit, in the layout of
+ * renderTree: each side branch is one summary line under the block it forks from, and side
+ * branches never take more than a third of the rows, so a peer that floods the node with
+ * forks cannot push the main chain off the screen. Costs O(rows + side blocks shown).
+ */
+export function renderRecent(tree: BlockTree, options: RecentViewOptions): string {
+  const rows = Math.max(3, options.rows);
+  const width = options.width ?? Infinity;
+  const hashChars = options.hashChars ?? 8;
+  const heightWidth = String(tree.head.height).length;
+  let sideRows = Math.floor(rows / 3);
+  let hiddenForks = 0;
+  // Built from the head down, reversed at the end.
+  const lines: string[] = [];
+  const cut = (line: string): string => (line.length > width ? line.slice(0, Math.max(0, width - 1)) + '…' : line);
+  let height = tree.head.height;
+  for (; height >= 0 && lines.length < rows - 2; height--) {
+    const entry = tree.mainAt(height)!;
+    const forks = entry.children.filter((child) => !tree.isMain(child));
+    for (let i = forks.length - 1; i >= 0; i--) {
+      if (sideRows === 0) {
+        hiddenForks++;
+        continue;
+      }
+      sideRows--;
+      lines.push(cut(`├── ${describeBranch(forks[i]!, hashChars)}`));
+    }
+    const marks = [entry === tree.root ? 'root' : '', entry === tree.head ? 'head' : ''].filter(Boolean).join(', ');
+    const data = describeData(entry.block.data).padEnd(20);
+    lines.push(
+      cut(
+        `● ${String(entry.height).padStart(heightWidth)}  ${data}  ${entry.hash.slice(0, hashChars)}${marks ? '  ' + marks : ''}`,
+      ),
+    );
+  }
+  if (hiddenForks > 0) lines.unshift(`(${hiddenForks} more side branch${hiddenForks === 1 ? '' : 'es'} not shown)`);
+  if (height >= 0) lines.push(`┆ … ${height + 1} earlier block${height === 0 ? '' : 's'} …`);
+  return lines.reverse().join('\n');
+}
+
+/** One line for a side branch: how many blocks, and its highest tip. */
+function describeBranch(root: TreeEntry, hashChars: number): string {
+  let blocks = 0;
+  let tip = root;
+  const stack = [root];
+  while (stack.length > 0) {
+    const entry = stack.pop()!;
+    blocks++;
+    if (entry.height > tip.height) tip = entry;
+    for (const child of entry.children) stack.push(child);
+  }
+  return blocks === 1
+    ? `○ ${root.height}  ${describeData(root.block.data).padEnd(20)}  ${root.hash.slice(0, hashChars)}`
+    : `○ fork of ${blocks} blocks, heights ${root.height}-${tip.height}, tip ${tip.hash.slice(0, hashChars)}`;
 }
