@@ -10,6 +10,7 @@
  * `references` holds the seed's own Python loop (hashlib with a midstate copy, one thread)
  * when python3 is on PATH: a point of comparison, not an engine.
  */
+import { quote } from '../primitives/quote.js';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -53,7 +54,7 @@ function threadListOption(text: string): number[] {
 function secondsOption(text: string): number {
   const seconds = Number(text);
   if (!/^\d*\.?\d+$/.test(text.trim()) || !(seconds >= 0.2 && seconds <= 600)) {
-    throw new InvalidArgumentError(`seconds must be a number between 0.2 and 600, got "${text}"`);
+    throw new InvalidArgumentError(`seconds must be a number between 0.2 and 600, got ${quote(text)}`);
   }
   return seconds;
 }

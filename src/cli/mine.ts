@@ -5,6 +5,7 @@
  * view, plain lines, or JSON lines. Every failure at start is one `powchain: ...` line and a
  * non-zero exit.
  */
+import { quote } from '../primitives/quote.js';
 import { lookup } from 'node:dns/promises';
 import { availableParallelism, networkInterfaces } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -69,7 +70,8 @@ function addressListArgument(text: string): PeerAddress[] {
 }
 
 function genesisArgument(text: string): true {
-  if (text !== 'genesis') throw new InvalidArgumentError(`the third argument can only be "genesis", got "${text}"`);
+  if (text !== 'genesis')
+    throw new InvalidArgumentError(`the third argument can only be "genesis", got ${quote(text)}`);
   return true;
 }
 

@@ -2,6 +2,7 @@
  * The proof-of-work target: a block is valid when its hash, read as an unsigned
  * big-endian 256-bit integer, is <= target (SPEC 1). All nodes of a network share it.
  */
+import { quote } from './quote.js';
 import { FormatError, bytesToBigInt } from './bytes.js';
 import { HASH_BYTES, HASH_SPACE, MAX_TARGET } from './limits.js';
 
@@ -23,7 +24,7 @@ export function parseTarget(text: string): bigint {
   } else if (/^\d{1,78}$/.test(spelled)) {
     value = BigInt(spelled);
   } else {
-    throw new FormatError(`target must be 0xHEX, 2^N or a decimal integer, got "${text}"`);
+    throw new FormatError(`target must be 0xHEX, 2^N or a decimal integer, got ${quote(text)}`);
   }
   if (value < 1n || value > MAX_TARGET) {
     throw new FormatError(`target must be between 1 and 2^256-1, got ${spelled}`);
