@@ -7,10 +7,7 @@
  * says whether every node ended on the same main chain (a race at the very tip aside).
  * Exit code 0 only if they did.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { formatTarget } from '../primitives/target.js';
 import { HASH_SPACE } from '../primitives/limits.js';
@@ -20,8 +17,7 @@ import { createEngine, defaultEngine } from '../hashing/registry.js';
 import type { NodeEvent } from '../node/events.js';
 import { engineOption, integerOption, targetOption, tieBreakOption } from './options.js';
 import { formatRate } from './node-view.js';
-
-const POWCHAIN_BIN = fileURLToPath(new URL('../../bin/powchain.js', import.meta.url));
+import { type NodeProcess, spawnNode } from './node-process.js';
 
 interface DevnetOptions {
   nodes: number;
@@ -37,7 +33,7 @@ interface DevnetOptions {
 interface NodeState {
   readonly index: number;
   readonly address: string;
-  readonly process: ChildProcess;
+  readonly process: NodeProcess;
   height: number;
   head: string;
   hashrate: number;
@@ -45,10 +41,6 @@ interface NodeState {
   mined: number;
   refused: number;
   exit: Extract<NodeEvent, { event: 'exit' }> | undefined;
-  exitCode: number | null | undefined;
-  stderr: string;
-  listening: Promise<void>;
-  closed: Promise<void>;
 }
 
 /** Hashes per second of one thread of `engine` on the seed's 56-byte message, over ~`ms`. */
@@ -76,10 +68,7 @@ function startNode(
   common: string[],
   onEvent: (state: NodeState, event: NodeEvent) => void,
 ): NodeState {
-  const args = [POWCHAIN_BIN, 'mine', address, others, ...(genesis ? ['genesis'] : []), ...common];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let markListening = (): void => {};
-  let markClosed = (): void => {};
+  const child = spawnNode([address, others, ...(genesis ? ['genesis'] : []), ...common], `node ${index}`);
   const state: NodeState = {
     index,
     address,
@@ -91,29 +80,8 @@ function startNode(
     mined: 0,
     refused: 0,
     exit: undefined,
-    exitCode: undefined,
-    stderr: '',
-    listening: new Promise((resolve) => (markListening = resolve)),
-    closed: new Promise((resolve) => (markClosed = resolve)),
   };
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    let event: NodeEvent;
-    try {
-      event = JSON.parse(line) as NodeEvent;
-    } catch {
-      return;
-    }
-    if (event.event === 'listening') markListening();
-    onEvent(state, event);
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    state.stderr = (state.stderr + chunk).slice(-4_000);
-  });
-  child.on('close', (code) => {
-    state.exitCode = code;
-    markListening();
-    markClosed();
-  });
+  child.onEvent((event) => onEvent(state, event));
   return state;
 }
 
@@ -187,8 +155,6 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
   const addresses = ports.map((port) => `127.0.0.1:${port}`);
   const others = addresses.join(',');
   const common = [
-    '--log',
-    'json',
     '--stop-at-height',
     String(options.height),
     '--target',
@@ -238,7 +204,7 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
 
   const nodes: NodeState[] = [];
   const stopAll = (): void => {
-    for (const node of nodes) if (node.exitCode === undefined) node.process.kill('SIGTERM');
+    for (const node of nodes) void node.process.stop();
   };
   const onSignal = (): void => {
     say('devnet: interrupted; stopping the nodes');
@@ -246,17 +212,14 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  // Whatever happens, no miner outlives the devnet.
-  const killAll = (): void => {
-    for (const node of nodes) if (node.exitCode === undefined) node.process.kill('SIGKILL');
-  };
-  process.once('exit', killAll);
 
   // Waiting nodes first: the seed's genesis flow has no retransmission.
   for (let index = 1; index < options.nodes; index++) {
     nodes.push(startNode(index, addresses[index]!, others, false, common, onEvent));
   }
-  await Promise.all(nodes.map((node) => node.listening));
+  await Promise.all(
+    nodes.map((node) => node.process.waitFor((event) => event.event === 'listening', 30_000).catch(() => undefined)),
+  );
   nodes.unshift(startNode(0, addresses[0]!, others, true, common, onEvent));
 
   const timeoutSeconds = options.timeout ?? 30 + 10 * options.height * options.blockSeconds;
@@ -270,26 +233,26 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
     const rates = nodes.map((node) => formatRate(node.hashrate)).join(', ');
     say(`  … heights ${nodes.map((node) => node.height).join('/')} · hashrates ${rates}`);
   }, 5_000);
-  await Promise.all(nodes.map((node) => node.closed));
+  await Promise.all(nodes.map((node) => node.process.exited));
   clearTimeout(timer);
   clearInterval(progress);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  process.off('exit', killAll);
 
   say('');
   say('node  address            exit  height  mined  accepted  refused  head');
   for (const node of [...nodes].sort((a, b) => a.index - b.index)) {
     say(
-      `${String(node.index).padEnd(4)}  ${node.address.padEnd(17)}  ${String(node.exitCode).padEnd(4)}  ` +
+      `${String(node.index).padEnd(4)}  ${node.address.padEnd(17)}  ${String(node.process.exitCode).padEnd(4)}  ` +
         `${String(node.exit?.height ?? node.height).padStart(6)}  ${String(node.mined).padStart(5)}  ` +
         `${String(node.accepted).padStart(8)}  ${String(node.refused).padStart(7)}  ${(node.exit?.hash ?? node.head).slice(0, 16)}`,
     );
-    if (node.exitCode !== 0 && node.stderr)
-      say(`      stderr: ${node.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (node.process.exitCode !== 0 && node.process.stderr())
+      say(`      stderr: ${node.process.stderr().trim().split('\n').slice(-3).join(' | ')}`);
   }
   const exits = nodes.map((node) => node.exit);
-  const complete = !timedOut && exits.every((exit) => exit !== undefined) && nodes.every((node) => node.exitCode === 0);
+  const complete =
+    !timedOut && exits.every((exit) => exit !== undefined) && nodes.every((node) => node.process.exitCode === 0);
   const agreeTo = options.height - 1;
   const agreed =
     complete &&
