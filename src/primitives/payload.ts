@@ -30,7 +30,7 @@ export interface BlockPayload {
   transactions: Transaction[];
 }
 
-type PayloadVerdict = { ok: true } | { ok: false; reason: string };
+export type PayloadVerdict = { ok: true } | { ok: false; reason: string };
 
 /** The payload rules beyond each transaction's own syntax. */
 export function checkPayload(payload: BlockPayload): PayloadVerdict {
