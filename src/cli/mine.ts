@@ -37,8 +37,15 @@ import {
 import { humanView, jsonView } from './node-view.js';
 import { renderTree } from './tree-view.js';
 import { type OpenedStore, StoreError, openStore } from './store.js';
+import {
+  type NetworkCliOptions,
+  addNetworkOptions,
+  powchainGenesisTemplate,
+  powchainOptionsGiven,
+  powchainParams,
+} from './network-options.js';
 
-export interface NodeCliOptions {
+export interface NodeCliOptions extends NetworkCliOptions {
   target: bigint;
   threads?: number;
   engine?: EngineName;
@@ -80,7 +87,7 @@ export function addNodeOptions(command: Command): Command {
   return command
     .addOption(
       targetOptionWithDefault(
-        'proof-of-work target of the seed network: 0xHEX, 2^N or decimal; every node of a network must share it',
+        'proof-of-work target: 0xHEX, 2^N or decimal; on a seed network every node must share it; a powchain genesis takes it as the initial target',
       ),
     )
     .option(
@@ -130,10 +137,12 @@ export function mineCommand(): Command {
     )
     .argument('[genesis]', '"genesis" makes this node mine the genesis block; the others wait for it', genesisArgument)
     .option('--no-mine', 'follow the chain without mining: validate, store, relay and serve it')
-    .option('--genesis-hash <hex>', 'accept only the genesis block with this hash (64 hex digits)', hashHexOption)
-    .action(async (addr: PeerAddress, others: PeerAddress[], genesis: true | undefined, options: NodeCliOptions) => {
+    .option('--genesis-hash <hex>', 'accept only the genesis block with this hash (64 hex digits)', hashHexOption);
+  addNetworkOptions(command).action(
+    async (addr: PeerAddress, others: PeerAddress[], genesis: true | undefined, options: NodeCliOptions) => {
       process.exitCode = await runNode(addr, others, genesis === true, options);
-    });
+    },
+  );
   return addNodeOptions(command);
 }
 
@@ -171,6 +180,20 @@ export async function runNode(
     return code;
   };
   if (genesis && !options.mine) return fail('"genesis" needs a miner: it cannot go with --no-mine');
+  if (!genesis && (options.network !== undefined || powchainOptionsGiven(options).length > 0)) {
+    const given = [...(options.network !== undefined ? ['--network'] : []), ...powchainOptionsGiven(options)];
+    return fail(
+      `${given.join(', ')} only go with "genesis": a node that does not mine the genesis takes the network of the genesis it accepts (pin one with --genesis-hash)`,
+    );
+  }
+  const network = options.network ?? 'seed';
+  if (network === 'seed' && powchainOptionsGiven(options).length > 0) {
+    return fail(`${powchainOptionsGiven(options).join(', ')} only go with --network powchain`);
+  }
+  if (network === 'powchain') {
+    const checked = powchainParams(options, options.target, Date.now());
+    if (!checked.ok) return fail(checked.reason);
+  }
   let peers: PeerAddress[];
   let self: PeerAddress;
   try {
@@ -189,14 +212,14 @@ export async function runNode(
   }
   const local = localAddresses();
   peers = peers.filter((peer) => !isOwnAddress(peer, transport.address, local));
-  const network: NetworkConfig = {
+  const networkConfig: NetworkConfig = {
     seed: { target: options.target, tieBreak: options.tieBreak },
     ...(options.genesisHash ? { genesisHash: options.genesisHash } : {}),
   };
   let store: OpenedStore | undefined;
   if (options.dataDir !== undefined) {
     try {
-      store = openStore(options.dataDir, network, options.pruneDepth);
+      store = openStore(options.dataDir, networkConfig, options.pruneDepth);
     } catch (error) {
       await transport.close();
       if (error instanceof StoreError) return fail(error.message);
@@ -218,7 +241,8 @@ export async function runNode(
     miner: pool,
     peers,
     genesis,
-    network,
+    network: networkConfig,
+    ...(network === 'powchain' ? { genesisTemplate: powchainGenesisTemplate(options, options.target) } : {}),
     ...(options.pruneDepth !== undefined ? { pruneDepth: options.pruneDepth } : {}),
     ...(options.stopAtHeight !== undefined ? { stopAtHeight: options.stopAtHeight } : {}),
     ...(store ? { store: store.store, tree: store.tree } : {}),

@@ -40,6 +40,12 @@ export function describeData(data: Uint8Array, maxChars = 32): string {
   return `0x${hex}${data.length > 8 ? '…' : ''} (${data.length} bytes)`;
 }
 
+/** What a block says about itself: its miner's tag when the network's rules find one, else its data. */
+function describeEntry(tree: BlockTree, entry: TreeEntry): string {
+  const tag = entry === tree.root ? undefined : tree.rules.minerTag(entry.block, entry.facts);
+  return tag !== undefined ? describeData(new TextEncoder().encode(tag)) : describeData(entry.block.data);
+}
+
 export function renderTree(tree: BlockTree, options: TreeViewOptions = {}): string {
   const foldAfter = options.foldAfter ?? 12;
   const foldKeep = options.foldKeep ?? 3;
@@ -52,7 +58,7 @@ export function renderTree(tree: BlockTree, options: TreeViewOptions = {}): stri
     const marks = [entry === tree.root ? 'root' : '', entry === tree.head ? 'head' : ''].filter(Boolean).join(', ');
     const mark = tree.isMain(entry) ? '●' : '○';
     const height = String(entry.height).padStart(heightWidth);
-    const data = describeData(entry.block.data).padEnd(20);
+    const data = describeEntry(tree, entry).padEnd(20);
     return `${mark} ${height}  ${data}  ${entry.hash.slice(0, hashChars)}${marks ? '  ' + marks : ''}`;
   };
   const emit = (line: string): void => {
@@ -128,10 +134,10 @@ export function renderRecent(tree: BlockTree, options: RecentViewOptions): strin
         continue;
       }
       sideRows--;
-      lines.push(cut(`├── ${describeBranch(forks[i]!, hashChars)}`));
+      lines.push(cut(`├── ${describeBranch(tree, forks[i]!, hashChars)}`));
     }
     const marks = [entry === tree.root ? 'root' : '', entry === tree.head ? 'head' : ''].filter(Boolean).join(', ');
-    const data = describeData(entry.block.data).padEnd(20);
+    const data = describeEntry(tree, entry).padEnd(20);
     lines.push(
       cut(
         `● ${String(entry.height).padStart(heightWidth)}  ${data}  ${entry.hash.slice(0, hashChars)}${marks ? '  ' + marks : ''}`,
@@ -144,7 +150,7 @@ export function renderRecent(tree: BlockTree, options: RecentViewOptions): strin
 }
 
 /** One line for a side branch: how many blocks, and its highest tip. */
-function describeBranch(root: TreeEntry, hashChars: number): string {
+function describeBranch(tree: BlockTree, root: TreeEntry, hashChars: number): string {
   let blocks = 0;
   let tip = root;
   const stack = [root];
@@ -155,6 +161,6 @@ function describeBranch(root: TreeEntry, hashChars: number): string {
     for (const child of entry.children) stack.push(child);
   }
   return blocks === 1
-    ? `○ ${root.height}  ${describeData(root.block.data).padEnd(20)}  ${root.hash.slice(0, hashChars)}`
+    ? `○ ${root.height}  ${describeEntry(tree, root).padEnd(20)}  ${root.hash.slice(0, hashChars)}`
     : `○ fork of ${blocks} blocks, heights ${root.height}-${tip.height}, tip ${tip.hash.slice(0, hashChars)}`;
 }

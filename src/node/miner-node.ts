@@ -22,7 +22,7 @@
  */
 import { Block } from '../primitives/block.js';
 import { DEFAULT_TARGET, formatTarget } from '../primitives/target.js';
-import { BlockTree, type TreeEntry, type TreeLimits } from '../consensus/block-tree.js';
+import { type AppendVerdict, BlockTree, type TreeEntry, type TreeLimits } from '../consensus/block-tree.js';
 import { blocksAfterLocator, buildLocator } from '../consensus/locator.js';
 import { OrphanPool, type OrphanPoolLimits } from '../consensus/orphan-pool.js';
 import { type NetworkConfig, rulesForGenesis } from '../consensus/rules/index.js';
@@ -390,10 +390,11 @@ export class MinerNode {
 
   /** A block offered by a peer to a node that has a chain: accepted, kept for later, or refused. */
   #offer(block: Block, peer: Peer): void {
-    const tree = this.#tree!;
-    const checked = tree.check(block, this.#now());
+    const previousHead = this.#tree!.head;
+    const checked = this.#connect(block, peer.key);
     if (checked.ok) {
-      this.#accept(block, peer.key);
+      this.#connectOrphans(checked.entry);
+      this.#afterAppend(previousHead, peer.key);
       if (peer.extended && this.#sync.noteBlock(peer.key, this.#now())) this.#requestSync(peer);
       return;
     }
@@ -506,31 +507,20 @@ export class MinerNode {
     this.#afterAppend(tree.root, from);
   }
 
-  /** Appends a checked block and everything waiting for it; then reports, relays and mines. */
-  #accept(block: Block, from: string): void {
-    const tree = this.#tree!;
-    const previousHead = tree.head;
-    const entry = this.#connect(block, from);
-    if (!entry) return;
-    this.#connectOrphans(entry);
-    this.#afterAppend(previousHead, from);
-  }
-
-  /** The door: appends one block to the tree and queues it for the store. */
-  #connect(block: Block, from: string): TreeEntry | undefined {
-    const tree = this.#tree!;
-    const verdict = tree.append(block, this.#now(), { origin: from });
-    if (!verdict.ok) {
-      this.#refused(verdict.hash, from, verdict.reason, verdict.detail);
-      return undefined;
-    }
+  /**
+   * The door: the tree checks the block (once) and appends it, the store gets it in the
+   * next batch, and the acceptance is reported. A refusal is the caller's to report.
+   */
+  #connect(block: Block, from: string): AppendVerdict {
+    const verdict = this.#tree!.append(block, this.#now(), { origin: from });
+    if (!verdict.ok) return verdict;
     this.#unsaved.push(block);
     this.#liveBytes += block.data.length + RECORD_OVERHEAD;
     this.#scheduleSave();
     const { entry } = verdict;
     this.#emit({ event: 'block', hash: entry.hash, height: entry.height, from, status: 'accepted' });
     this.#dropEntries(verdict.evicted, 'side-budget');
-    return entry;
+    return verdict;
   }
 
   /** Connects, breadth first and without recursion, every orphan that descends from `entry`. */
@@ -538,9 +528,9 @@ export class MinerNode {
     const waiting = [entry.hash];
     while (waiting.length > 0) {
       for (const { block, sender } of this.#orphans.takeChildren(waiting.pop()!)) {
-        if (!this.#tree!.check(block, this.#now()).ok) continue;
         const connected = this.#connect(block, sender);
-        if (connected) waiting.push(connected.hash);
+        if (connected.ok) waiting.push(connected.entry.hash);
+        else this.#refused(connected.hash, sender, connected.reason, connected.detail);
       }
     }
   }
@@ -693,18 +683,18 @@ export class MinerNode {
   }
 
   #minedBlock(block: Block): void {
-    const tree = this.#tree!;
-    const previousHead = tree.head;
-    if (tree.check(block, this.#now()).ok) {
-      const entry = this.#connect(block, 'self');
-      if (entry) {
-        this.#ownBlocks++;
-        // On disk, then announced.
-        this.#save();
-        if (this.#stopped) return;
-        this.#broadcast(block, entry.height);
-        this.#connectOrphans(entry);
-      }
+    const previousHead = this.#tree!.head;
+    const connected = this.#connect(block, 'self');
+    if (connected.ok) {
+      this.#ownBlocks++;
+      // On disk, then announced.
+      this.#save();
+      if (this.#stopped) return;
+      this.#broadcast(block, connected.entry.height);
+      this.#connectOrphans(connected.entry);
+    } else {
+      // A block mined on a head that has just moved on (a duplicate of nothing, a stale fork).
+      this.#refused(connected.hash, 'self', connected.reason, connected.detail);
     }
     this.#afterAppend(previousHead, 'self');
   }

@@ -7,6 +7,7 @@
  */
 import type { Block } from '../../primitives/block.js';
 import type { NetworkRules, Refusal } from './rules.js';
+import { powchainParamsOf, powchainRules } from './powchain.js';
 import { type SeedRulesOptions, seedRules } from './seed.js';
 
 export interface NetworkConfig {
@@ -25,7 +26,9 @@ export function rulesForGenesis(genesis: Block, config: NetworkConfig): { ok: tr
       detail: `not the genesis ${config.genesisHash.slice(0, 16)}… this node was told to follow`,
     };
   }
-  const rules = seedRules(config.seed);
+  const powchain = powchainParamsOf(genesis);
+  if (powchain && !powchain.ok) return { ok: false, reason: 'bad-genesis', detail: powchain.reason };
+  const rules = powchain ? powchainRules(powchain.params, genesis.hashHex()) : seedRules(config.seed);
   const checked = rules.checkGenesis(genesis);
   return checked.ok ? { ok: true, rules } : checked;
 }
