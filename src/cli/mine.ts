@@ -54,7 +54,7 @@ export interface NodeCliOptions extends NetworkCliOptions {
   tieBreak: TieBreak;
   dataDir?: string;
   mine: boolean;
-  pruneDepth?: number;
+  pruneDepth?: number | 'off';
   genesisHash?: string;
 }
 
@@ -74,6 +74,10 @@ function addressListArgument(text: string): PeerAddress[] {
     if (error instanceof AddressError) throw new InvalidArgumentError(error.message);
     throw error;
   }
+}
+
+function pruneDepthOption(text: string): number | 'off' {
+  return text.trim() === 'off' ? 'off' : integerOption('prune-depth', 1, 1e9)(text);
 }
 
 function genesisArgument(text: string): true {
@@ -116,8 +120,8 @@ export function addNodeOptions(command: Command): Command {
     )
     .option(
       '--prune-depth <n>',
-      'drop side branches that fork more than this many blocks below the head, from memory and from the log',
-      integerOption('prune-depth', 1, 1e9),
+      "drop side branches that fork more than this many blocks below the head, from memory and from the log; 'off' keeps them (default: 100 on powchain, off on seed)",
+      pruneDepthOption,
     )
     .addOption(tieBreakOption());
 }

@@ -23,7 +23,7 @@ export interface OpenedStore {
   close(): void;
 }
 
-export function openStore(dir: string, network: NetworkConfig, pruneDepth?: number): OpenedStore {
+export function openStore(dir: string, network: NetworkConfig, pruneDepth?: number | 'off'): OpenedStore {
   let opened: ReturnType<typeof BlockLog.open>;
   try {
     opened = BlockLog.open(dir, network.seed.target ?? 1n << 235n);
@@ -48,7 +48,8 @@ export function openStore(dir: string, network: NetworkConfig, pruneDepth?: numb
       `${log.path}: its first block is not a genesis this node accepts (${chosen.reason}${chosen.detail ? `: ${chosen.detail}` : ''})`,
     );
   }
-  const restored = restoreTree(blocks, chosen.rules, {}, pruneDepth);
+  const depth = pruneDepth === 'off' ? undefined : (pruneDepth ?? chosen.rules.defaultPruneDepth);
+  const restored = restoreTree(blocks, chosen.rules, {}, depth);
   if (restored.refusal || !restored.tree) {
     close();
     const { index, reason, detail } = restored.refusal!;

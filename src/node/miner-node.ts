@@ -82,8 +82,8 @@ export interface MinerNodeOptions {
   /** How a genesis picks the network's rules. */
   network: NetworkConfig;
   treeLimits?: TreeLimits;
-  /** Drop side branches forking more than this many blocks below the head (undefined: keep them). */
-  pruneDepth?: number;
+  /** Drop side branches forking more than this many blocks below the head ('off': keep them; default: the network's). */
+  pruneDepth?: number | 'off';
   /** Stop (resolve run()) once the head reaches this height. */
   stopAtHeight?: number;
   /** How often a hashrate event is emitted, in ms (0: never). */
@@ -545,7 +545,8 @@ export class MinerNode {
     const head = tree.head;
     if (head !== previousHead) {
       this.#emitHead(head);
-      if (this.#options.pruneDepth !== undefined) this.#dropEntries(tree.prune(this.#options.pruneDepth), 'pruned');
+      const depth = this.#pruneDepth();
+      if (depth !== undefined) this.#dropEntries(tree.prune(depth), 'pruned');
       if (from !== 'self') {
         this.#afterSave.push(() => {
           // A tutorial miner must get each block at most once, from its miner: relays go to extended peers only.
@@ -558,6 +559,11 @@ export class MinerNode {
       }
     }
     if (!this.#reachedStopHeight()) this.#mineOnHead();
+  }
+
+  #pruneDepth(): number | undefined {
+    const chosen = this.#options.pruneDepth;
+    return chosen === 'off' ? undefined : (chosen ?? this.#tree?.rules.defaultPruneDepth);
   }
 
   #dropEntries(entries: readonly TreeEntry[], why: 'pruned' | 'side-budget'): void {

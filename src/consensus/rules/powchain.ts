@@ -28,6 +28,8 @@ import type { BlockFacts, ChainLink, NetworkRules, Refusal } from './rules.js';
 
 /** How far ahead of the receiver's clock a block's time may be (ms). */
 export const MAX_FUTURE_MS = 2 * 60_000;
+/** Side branches forking more than this many blocks below the head are dropped by default. */
+export const DEFAULT_PRUNE_DEPTH = 100;
 /** Blocks whose times make the median time past. */
 export const MEDIAN_TIME_SPAN = 11;
 
@@ -201,6 +203,8 @@ export function powchainRules(params: NetworkParams, genesisHash: string): Powch
     // A template carries a time: renewed twice a block interval, so the chain's clock (and the
     // next target) follows the real one, and at least every few seconds.
     templateLifetimeMs: Math.min(5_000, Math.max(250, Math.floor(params.blockIntervalMs / 2))),
+
+    defaultPruneDepth: DEFAULT_PRUNE_DEPTH,
 
     minerTag(block: Block): string | undefined {
       const decoded = payloadOf(block);

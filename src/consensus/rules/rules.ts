@@ -81,6 +81,11 @@ export interface NetworkRules {
    * it while mining. Undefined: a template never goes stale.
    */
   readonly templateLifetimeMs: number | undefined;
+  /**
+   * Stale side branches forking more than this many blocks below the head are pruned,
+   * unless the node is told otherwise; undefined: kept (within the side budget).
+   */
+  readonly defaultPruneDepth: number | undefined;
   /** The miner's tag a block carries (the tutorial's `host:port:i`), if it has one. */
   minerTag(block: Block, facts: BlockFacts): string | undefined;
 }

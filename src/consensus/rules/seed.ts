@@ -46,6 +46,8 @@ export function seedRules(options: SeedRulesOptions = {}): SeedRules {
     nextTarget: () => target,
     template: (_parent, _now, tag) => ({ data: new TextEncoder().encode(tag), target }),
     templateLifetimeMs: undefined,
+    // The tutorial keeps every block; pruning is there when asked for (--prune-depth).
+    defaultPruneDepth: undefined,
     minerTag: (block) => readableText(block.data),
   };
 }
