@@ -59,7 +59,9 @@ export function addNetworkOptions(command: Command, defaultNetwork?: NetworkName
     .addOption(network)
     .option(
       '--block-interval <ms>',
-      `time between blocks ASERT aims for, in ms (default ${DEFAULT_PARAMS.blockIntervalMs})${onlyPowchain}`,
+      defaultNetwork
+        ? `time between blocks to aim for, in ms: the target is calibrated to it, and ASERT keeps to it on powchain (default ${DEFAULT_PARAMS.blockIntervalMs})`
+        : `time between blocks ASERT aims for, in ms (default ${DEFAULT_PARAMS.blockIntervalMs})${onlyPowchain}`,
       integerOption('block-interval', MIN_BLOCK_INTERVAL_MS, MAX_BLOCK_INTERVAL_MS),
     )
     .option(

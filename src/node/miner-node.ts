@@ -388,8 +388,11 @@ export class MinerNode {
     this.#offer(block, peer);
   }
 
-  /** A block offered by a peer to a node that has a chain: accepted, kept for later, or refused. */
-  #offer(block: Block, peer: Peer): void {
+  /**
+   * A block offered by a peer to a node that has a chain: accepted, kept for later, or
+   * refused. `retry`: it comes back from the waiting room, whose refusal was reported already.
+   */
+  #offer(block: Block, peer: Peer, retry = false): void {
     const previousHead = this.#tree!.head;
     const checked = this.#connect(block, peer.key);
     if (checked.ok) {
@@ -419,7 +422,7 @@ export class MinerNode {
       }
       case 'time-too-new':
         this.#waiting.add(block, peer.key);
-        this.#refused(block.hashHex(), peer.key, checked.reason, checked.detail);
+        if (!retry) this.#refused(block.hashHex(), peer.key, checked.reason, checked.detail);
         return;
       default:
         this.#refused(block.hashHex(), peer.key, checked.reason, checked.detail);
@@ -721,7 +724,7 @@ export class MinerNode {
     // Early blocks: offered again; those still too early come back to the waiting room.
     for (const { block, sender } of this.#waiting.takeAll()) {
       const peer = this.#peerTable.byKey(sender);
-      if (peer) this.#offer(block, peer);
+      if (peer) this.#offer(block, peer, true);
     }
     // Stalled syncs, and a peer ahead that nobody asked yet.
     for (const key of this.#sync.peersAhead(tree, now)) {
