@@ -66,7 +66,7 @@ export function addNetworkOptions(command: Command, defaultNetwork?: NetworkName
     )
     .option(
       '--half-life <ms>',
-      `ASERT half-life in ms: how fast difficulty follows hashrate (default ${DEFAULT_PARAMS.halfLifeMs})${onlyPowchain}`,
+      `ASERT half-life in ms: how fast difficulty follows hashrate (default 30 block intervals, ${DEFAULT_PARAMS.halfLifeMs} at ${DEFAULT_PARAMS.blockIntervalMs} ms)${onlyPowchain}`,
       integerOption('half-life', MIN_BLOCK_INTERVAL_MS, MAX_HALF_LIFE_MS),
     )
     .option(
@@ -98,9 +98,12 @@ export function powchainParams(
   initialTarget: bigint,
   genesisTimeMs: number,
 ): { ok: true; params: NetworkParams } | { ok: false; reason: string } {
+  const blockIntervalMs = options.blockInterval ?? DEFAULT_PARAMS.blockIntervalMs;
   const params: NetworkParams = {
-    blockIntervalMs: options.blockInterval ?? DEFAULT_PARAMS.blockIntervalMs,
-    halfLifeMs: options.halfLife ?? DEFAULT_PARAMS.halfLifeMs,
+    blockIntervalMs,
+    // The default keeps the half-life at the same number of blocks whatever the interval.
+    halfLifeMs:
+      options.halfLife ?? Math.round((DEFAULT_PARAMS.halfLifeMs / DEFAULT_PARAMS.blockIntervalMs) * blockIntervalMs),
     initialTarget,
     subsidy: options.subsidy ?? DEFAULT_PARAMS.subsidy,
     halvingInterval: options.halvingInterval ?? DEFAULT_PARAMS.halvingInterval,
