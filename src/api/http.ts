@@ -79,7 +79,7 @@ export async function createHttpServer(options: HttpOptions = {}): Promise<Fasti
       // No coercion: "1e3", " 5" or "0x10" are not integers; parseQuery turns plain digits into numbers.
       customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
     },
-    querystringParser: parseQuery,
+    routerOptions: { querystringParser: parseQuery },
     schemaErrorFormatter: (errors, dataVar) => new Error(describeSchemaError(errors, dataVar)),
   });
   app.server.maxConnections = MAX_CONNECTIONS;
