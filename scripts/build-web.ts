@@ -15,7 +15,7 @@ export const WEB_OUT = `${ROOT}dist/web/`;
 /** Each page: its HTML, and its entry script (bundled to assets named after `name`). */
 const PAGES = [
   { html: 'index.html', entry: 'main.ts', name: 'app' },
-  // { html: 'network.html', entry: 'network.ts', name: 'network' },
+  { html: 'network.html', entry: 'network.ts', name: 'network' },
 ];
 
 export async function buildWeb(): Promise<void> {

@@ -7,7 +7,8 @@
 import type { ApiBlock, ApiPeer, ApiRefusal, ApiStatus, ApiTree, ApiTreeBlock } from '../src/api/source.js';
 import { ApiRequestError, getJson, listen, type StreamState } from './api.js';
 import { HashrateChart, IntervalChart } from './charts.js';
-import { formatAgo, formatDuration, formatHashrate, formatScaled, formatTime, shortHash } from './format.js';
+import { formatAgo, formatDuration, formatHashrate, formatScaled, shortHash } from './format.js';
+import { blockDetails, foldDetails } from './details.js';
 import { type DisplayNode, TreeModel } from './tree-model.js';
 import { TreeView } from './tree-view.js';
 import { byId, clear, row, setText } from './dom.js';
@@ -130,15 +131,7 @@ async function select(node: DisplayNode): Promise<void> {
   scheduleRender();
   const body = byId('details-body');
   if (node.kind === 'fold') {
-    clear(body).append(
-      details([
-        ['blocks', `${node.count.toLocaleString('en-US')} (heights ${node.fromHeight} to ${node.toHeight})`],
-        ['chain', node.main ? 'main chain' : 'a fork'],
-        ['stale blocks folded in', String(node.stale)],
-        ['first', node.first],
-        ['last', node.last],
-      ]),
-    );
+    clear(body).append(foldDetails(node));
     return;
   }
   let block: ApiBlock;
@@ -149,43 +142,7 @@ async function select(node: DisplayNode): Promise<void> {
     return;
   }
   if (selected !== node) return;
-  clear(body).append(
-    details([
-      ['hash', block.hash],
-      ['height', String(block.height)],
-      ['chain', block.main ? 'main chain' : 'off the main chain (stale)'],
-      ['time', formatTime(block.time)],
-      ['miner', block.miner ?? '–'],
-      ['relayed by', block.relayedBy],
-      ['parent', block.parent ?? '– (root)'],
-      ['target', `0x${block.target}`],
-      ['work', block.work],
-      ['chain work', block.chainWork],
-      ['size', `${block.size} bytes`],
-      [
-        'transactions',
-        block.transactions === null
-          ? 'none: this network has no transactions'
-          : block.transactions.length === 0
-            ? 'none'
-            : block.transactions.map((tx) => tx.txid).join('\n'),
-      ],
-    ]),
-  );
-}
-
-function details(rows: Array<[string, string]>): HTMLDListElement {
-  const list = document.createElement('dl');
-  list.className = 'details';
-  for (const [name, value] of rows) {
-    const term = document.createElement('dt');
-    term.textContent = name;
-    const definition = document.createElement('dd');
-    definition.textContent = value;
-    definition.dataset.field = name;
-    list.append(term, definition);
-  }
-  return list;
+  clear(body).append(blockDetails(block));
 }
 
 async function loadPeers(): Promise<void> {

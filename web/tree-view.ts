@@ -14,6 +14,7 @@ const BOX_HEIGHT = 34;
 const COLUMN = 190;
 const ROW = 52;
 const MARGIN = 16;
+const LABEL_ROOM = 160;
 
 export interface TreeViewOptions {
   /** The hash (or fold key) shown as selected. */
@@ -82,7 +83,9 @@ export class TreeView {
       maxX = Math.max(maxX, node.x);
       maxDepth = Math.max(maxDepth, node.depth);
     });
-    const width = maxX - minX + BOX_WIDTH + 2 * MARGIN;
+    // Room at the right for the labels drawn beside a box (the network view's node names).
+    const labelRoom = options.labels && options.labels.size > 0 ? LABEL_ROOM : 0;
+    const width = maxX - minX + BOX_WIDTH + 2 * MARGIN + labelRoom;
     const height = (maxDepth + 1) * ROW + 2 * MARGIN;
     this.#svg.setAttribute('width', String(width));
     this.#svg.setAttribute('height', String(height));

@@ -6,7 +6,6 @@
  * once, whatever the number of streams.
  */
 import type { ServerResponse } from 'node:http';
-import type { ApiEvent, ApiSource } from './source.js';
 
 export interface EventHubLimits {
   maxClients: number;
@@ -25,14 +24,19 @@ export function formatEvent(type: string, data: unknown): string {
   return `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
+/** Where events come from: an ApiSource, or the network view's merged node streams. */
+export interface EventFeed {
+  subscribe(listener: (event: { type: string }) => void): () => void;
+}
+
 export class EventHub {
   readonly #clients = new Set<EventClient>();
   readonly #limits: EventHubLimits;
-  readonly #source: Pick<ApiSource, 'subscribe'>;
+  readonly #source: EventFeed;
   #unsubscribe: (() => void) | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
 
-  constructor(source: Pick<ApiSource, 'subscribe'>, limits: EventHubLimits) {
+  constructor(source: EventFeed, limits: EventHubLimits) {
     this.#source = source;
     this.#limits = limits;
   }
@@ -89,7 +93,7 @@ export class EventHub {
     this.#heartbeat.unref();
   }
 
-  #broadcast(event: ApiEvent): void {
+  #broadcast(event: { type: string }): void {
     this.#send(formatEvent(event.type, event));
   }
 

@@ -35,8 +35,10 @@ export interface FakeSourceOptions {
   genesis?: boolean;
   /** Give the source the toy transactions capability. */
   transactions?: boolean;
-  /** Blocks kept of the most recent refusals. */
+  /** Refusals kept (the most recent). */
   maxRefusals?: number;
+  /** Mixed into every hash: give each fake node of one network its own. */
+  seed?: string;
 }
 
 export interface FakeEntry {
@@ -81,6 +83,7 @@ export class FakeSource implements ApiSource {
   #root: FakeEntry | undefined;
   #head: FakeEntry | undefined;
   #counter = 0;
+  readonly #seed: string;
 
   constructor(options: FakeSourceOptions = {}) {
     this.network = options.network ?? 'powchain';
@@ -90,6 +93,8 @@ export class FakeSource implements ApiSource {
     this.#startTime = options.startTime ?? Date.UTC(2025, 0, 1);
     this.blockIntervalMs = options.blockIntervalMs ?? 10_000;
     this.#maxRefusals = options.maxRefusals ?? 100;
+    // Two fakes of one network must not mint the same hash for different blocks.
+    this.#seed = options.seed ?? '';
     this.transactions = options.transactions ? new FakeTransactions(this) : undefined;
     if (options.genesis ?? true) this.genesis();
   }
@@ -125,6 +130,26 @@ export class FakeSource implements ApiSource {
     const entry = this.#entries.get(parent);
     if (!entry) throw new Error(`no block ${parent} in the fake chain`);
     return this.#add(entry, options).hash;
+  }
+
+  /**
+   * Takes a block another fake node made (same hash, parent, time and miner): fakes of the
+   * nodes of one network share blocks this way. A block known already is ignored.
+   */
+  receive(
+    block: { hash: string; parent: string | null; time: number | null; miner: string | null },
+    from: string,
+  ): void {
+    if (this.#entries.has(block.hash)) return;
+    const parent = block.parent === null ? undefined : this.#entries.get(block.parent);
+    if (block.parent !== null && !parent) throw new Error(`no parent ${block.parent} in the fake chain`);
+    if (!parent && this.#root) throw new Error('the fake chain has a genesis block already');
+    this.#add(parent, {
+      relayedBy: from,
+      ...(block.miner === null ? {} : { miner: block.miner }),
+      ...(block.time === null ? {} : { time: block.time }),
+      hash: block.hash,
+    });
   }
 
   setHashrate(total: number, perThread: number[]): void {
@@ -225,12 +250,14 @@ export class FakeSource implements ApiSource {
     return this.#head;
   }
 
-  #add(parent: FakeEntry | undefined, options: FakeBlockOptions): FakeEntry {
+  #add(parent: FakeEntry | undefined, options: FakeBlockOptions & { hash?: string }): FakeEntry {
     const height = parent ? parent.height + 1 : 0;
     const miner = options.miner ?? (parent ? `127.0.0.1:5000:${height}` : 'Genesis');
-    const hash = createHash('sha256')
-      .update(`${parent?.hash ?? ''}|${miner}|${this.#counter++}`)
-      .digest('hex');
+    const hash =
+      options.hash ??
+      createHash('sha256')
+        .update(`${this.#seed}|${parent?.hash ?? ''}|${miner}|${this.#counter++}`)
+        .digest('hex');
     const entry: FakeEntry = {
       hash,
       parent,
