@@ -7,7 +7,13 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { describeSchemaError } from './errors.js';
-import { CLIENT_REQUESTS_PER_WINDOW, CLIENT_WINDOW_MS, MAX_BODY_BYTES, MAX_CONNECTIONS } from './limits.js';
+import {
+  CLIENT_REQUESTS_PER_WINDOW,
+  CLIENT_WINDOW_MS,
+  MAX_BODY_BYTES,
+  MAX_CONNECTIONS,
+  OVER_LIMIT_PAUSE_MS,
+} from './limits.js';
 import { CONTENT_SECURITY_POLICY, type WebAsset, loadWebAssets } from './static.js';
 
 export interface RateLimitOptions {
@@ -60,6 +66,17 @@ export function parseQuery(query: string): Record<string, string | number | Arra
   return parsed;
 }
 
+/** Stops reading the connection of a client over its limit for a while, once its 429 is out. */
+function pauseConnection(reply: FastifyReply): void {
+  const socket = reply.raw.socket;
+  if (!socket) return;
+  reply.raw.once('finish', () => {
+    if (socket.destroyed) return;
+    socket.pause();
+    setTimeout(() => socket.resume(), OVER_LIMIT_PAUSE_MS).unref();
+  });
+}
+
 function refuse(reply: FastifyReply, status: number, error: string): FastifyReply {
   return reply.code(status).type('application/json; charset=utf-8').send({ error });
 }
@@ -87,6 +104,7 @@ export async function createHttpServer(options: HttpOptions = {}): Promise<Fasti
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     const status = error.statusCode ?? 500;
     if (error.validation) return refuse(reply, 400, error.message);
+    if (status === 429) pauseConnection(reply);
     if (status >= 400 && status < 500) return refuse(reply, status, describeRequestError(error));
     options.onError?.(error);
     return refuse(reply, 500, 'internal error');
