@@ -336,7 +336,7 @@ describe('unknown routes and limits', () => {
     for (let i = 0; i < 3; i++) expect((await get(app, '/api/status')).status).toBe(200);
     const limited = await get(app, '/api/status');
     expect(limited.status).toBe(429);
-    expect(limited.body.error).toMatch(/^too many requests: at most 3 per 1 minute/);
+    expect(limited.body.error).toMatch(/^too many requests: at most 3 per 60 s; retry in (\d+ seconds?|1 minute)$/);
     expect((await get(app, '/nothing')).status).toBe(429);
   });
 

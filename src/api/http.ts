@@ -117,9 +117,14 @@ export async function createHttpServer(options: HttpOptions = {}): Promise<Fasti
       timeWindow: limit.windowMs,
       keyGenerator: (request) => request.ip,
       errorResponseBuilder: (_request, context) =>
-        Object.assign(new Error(`too many requests: at most ${context.max} per ${context.after}; retry later`), {
-          statusCode: context.statusCode,
-        }),
+        Object.assign(
+          new Error(
+            `too many requests: at most ${context.max} per ${limit.windowMs / 1000} s; retry in ${context.after}`,
+          ),
+          {
+            statusCode: context.statusCode,
+          },
+        ),
     });
   }
 

@@ -4,6 +4,7 @@
  * on close. Every console error and uncaught page error is collected, so a test can assert
  * the page had none.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,9 @@ export interface Browser {
 }
 
 export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
+  }
   const profile = await mkdtemp(join(tmpdir(), 'powchain-chromium-'));
   let context: BrowserContext;
   try {
