@@ -164,12 +164,21 @@ describe('the web view of a node', () => {
   });
 
   it.runIf(process.env.POWCHAIN_SCREENSHOT)('writes docs/web-view.png', async () => {
-    const source = liveSource();
-    source.extend(40, { miner: '127.0.0.1:5000:0' });
-    source.mine(source.mainAt(37)!, { miner: '127.0.0.1:5002:12', relayedBy: '127.0.0.1:5002' });
-    const side = source.mine(source.mainAt(39)!, { miner: '127.0.0.1:5001:15', relayedBy: '127.0.0.1:5001' });
-    source.mine(side, { miner: '127.0.0.1:5001:16', relayedBy: '127.0.0.1:5001' });
-    source.extend(1, { miner: '127.0.0.1:5000:41', relayedBy: 'self' });
+    const source = new FakeSource({ target: 1n << 232n, startTime: Date.now() - 61_000, blockIntervalMs: 1_000 });
+    // Three miners taking turns, with intervals spread as block intervals are (exponentially, mean 1 s).
+    let time = Date.now() - 60_000;
+    let seed = 7;
+    const next = (miner: number, count: number) => {
+      seed = (seed * 48271) % 2147483647;
+      time += Math.round(-Math.log(seed / 2147483647) * 1_000);
+      const relayedBy = miner === 0 ? 'self' : `127.0.0.1:500${miner}`;
+      return { miner: `127.0.0.1:500${miner}:${count}`, relayedBy, time };
+    };
+    for (let i = 1; i <= 40; i++) source.extend(1, next(i % 3, Math.floor(i / 3)));
+    source.mine(source.mainAt(37)!, next(2, 13));
+    const side = source.mine(source.mainAt(39)!, next(1, 14));
+    source.mine(side, next(1, 15));
+    source.extend(1, next(0, 14));
     source.setPeers([
       { address: '127.0.0.1:5001', extended: true, validated: true, lastHeard: Date.now() - 1_200, banned: false },
       { address: '127.0.0.1:5002', extended: true, validated: true, lastHeard: Date.now() - 300, banned: false },
