@@ -1,3 +1,4 @@
+import { Agent, get as httpGet } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -340,6 +341,28 @@ describe('unknown routes and limits', () => {
     expect((await get(app, '/nothing')).status).toBe(429);
   });
 
+  it('stop reading a connection over its limit for a while after the 429', async () => {
+    const server = await startApiServer({ source: new FakeSource(), rateLimit: { max: 1, windowMs: 60_000 } });
+    servers.push(server);
+    const kept = new Agent({ keepAlive: true, maxSockets: 1 });
+    const fresh = new Agent({ keepAlive: false });
+    try {
+      expect(await statusOf(`${server.url}/api/status`, kept)).toBe(200);
+      expect(await statusOf(`${server.url}/api/status`, kept)).toBe(429);
+      // The next request on the paused connection is answered only after the pause; a new
+      // connection is answered (429) at once, so it finishes first.
+      const order: string[] = [];
+      const paused = statusOf(`${server.url}/api/peers`, kept).then((status) => order.push(`kept ${status}`));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await statusOf(`${server.url}/api/peers`, fresh).then((status) => order.push(`fresh ${status}`));
+      await paused;
+      expect(order).toEqual(['fresh 429', 'kept 429']);
+    } finally {
+      kept.destroy();
+      fresh.destroy();
+    }
+  });
+
   it('serve the page, or say how to build it', async () => {
     const built = await api(new FakeSource(), { webRoot: new URL('./fixtures/web-root/', import.meta.url).pathname });
     const page = await built.inject({ url: '/' });
@@ -435,6 +458,15 @@ describe('GET /api/events', () => {
     expect(source.listenerCount).toBe(0);
   });
 });
+
+function statusOf(url: string, agent: Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { agent }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode!));
+    }).on('error', reject);
+  });
+}
 
 async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

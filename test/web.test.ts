@@ -163,7 +163,7 @@ describe('the web view of a node', () => {
     browser.errors.splice(0, browser.errors.length, ...browser.errors.filter((error) => !expected.test(error)));
   });
 
-  it.runIf(process.env.POWCHAIN_SCREENSHOT)('writes docs/web-view.png', async () => {
+  it('draws everything at once: tree, details, both charts, peers and refusals (and the README picture)', async () => {
     const source = new FakeSource({ target: 1n << 232n, startTime: Date.now() - 61_000, blockIntervalMs: 1_000 });
     // Three miners taking turns, with intervals spread as block intervals are (exponentially, mean 1 s).
     let time = Date.now() - 60_000;
@@ -198,6 +198,12 @@ describe('the web view of a node', () => {
     }
     await page.locator('.node.head').click();
     await page.locator('#details-body dd[data-field="hash"]').waitFor();
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(await page.locator('.node.stale-tip').count()).toBe(2);
+    expect(await page.locator('#interval-chart .u-title').textContent()).toBe('Block interval');
+    expect(await page.locator('#hashrate-chart .u-title').textContent()).toBe('Hashrate');
+    expect(await page.locator('#peers-body tr').count()).toBe(3);
+    expect(await page.locator('#refusals-body tr').count()).toBe(2);
+    expect(await page.locator('#interval').textContent()).toMatch(/^\d+(\.\d+)? s recent · 1\.00 s target$/);
+    if (process.env.POWCHAIN_SCREENSHOT) await page.screenshot({ path: SCREENSHOT, fullPage: true });
   });
 });
