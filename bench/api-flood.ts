@@ -62,7 +62,8 @@ const finish = () => { if (--running === 0) { agent.destroy(); parentPort.postMe
 function ask(i) {
   if (stopping) return finish();
   requests++;
-  const request = http.get(workerData.url + workerData.paths[i % workerData.paths.length], { agent }, (response) => {
+  const headers = workerData.newConnections ? { connection: 'close' } : {};
+  const request = http.get(workerData.url + workerData.paths[i % workerData.paths.length], { agent, headers }, (response) => {
     count(response.statusCode);
     response.resume();
     response.on('end', () => ask(i + 1));

@@ -12,7 +12,7 @@ import {
   CLIENT_WINDOW_MS,
   MAX_BODY_BYTES,
   MAX_CONNECTIONS,
-  OVER_LIMIT_PAUSE_MS,
+  OVER_LIMIT_DELAY_MS,
 } from './limits.js';
 import { CONTENT_SECURITY_POLICY, type WebAsset, loadWebAssets } from './static.js';
 
@@ -66,17 +66,6 @@ export function parseQuery(query: string): Record<string, string | number | Arra
   return parsed;
 }
 
-/** Stops reading the connection of a client over its limit for a while, once its 429 is out. */
-function pauseConnection(reply: FastifyReply): void {
-  const socket = reply.raw.socket;
-  if (!socket) return;
-  reply.raw.once('finish', () => {
-    if (socket.destroyed) return;
-    socket.pause();
-    setTimeout(() => socket.resume(), OVER_LIMIT_PAUSE_MS).unref();
-  });
-}
-
 function refuse(reply: FastifyReply, status: number, error: string): FastifyReply {
   return reply.code(status).type('application/json; charset=utf-8').send({ error });
 }
@@ -104,7 +93,11 @@ export async function createHttpServer(options: HttpOptions = {}): Promise<Fasti
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     const status = error.statusCode ?? 500;
     if (error.validation) return refuse(reply, 400, error.message);
-    if (status === 429) pauseConnection(reply);
+    if (status === 429) {
+      const timer = setTimeout(() => refuse(reply, 429, error.message), OVER_LIMIT_DELAY_MS);
+      reply.raw.once('close', () => clearTimeout(timer));
+      return reply;
+    }
     if (status >= 400 && status < 500) return refuse(reply, status, describeRequestError(error));
     options.onError?.(error);
     return refuse(reply, 500, 'internal error');

@@ -22,11 +22,11 @@ export const MAX_BODY_BYTES = 2 * MAX_TX_BYTES + 1_024;
 export const CLIENT_REQUESTS_PER_WINDOW = 200;
 export const CLIENT_WINDOW_MS = 10_000;
 /**
- * A client over its limit gets its 429, then its connection is not read for this long: a
- * flood over keep-alive connections then costs the node almost nothing instead of one
- * refusal per request as fast as the client can ask.
+ * A client over its limit gets its 429 only after this long. A flood then waits on its own
+ * connections (at most MAX_CONNECTIONS of them) instead of being answered as fast as it
+ * asks, over kept-alive connections or a new connection per request alike.
  */
-export const OVER_LIMIT_PAUSE_MS = 1_000;
+export const OVER_LIMIT_DELAY_MS = 1_000;
 /** Event streams open at once (all clients), and per client. */
 export const MAX_EVENT_CLIENTS = 32;
 export const MAX_EVENT_CLIENTS_PER_IP = 8;
