@@ -12,6 +12,7 @@
  *                                                          fake chain reporting the pool's hashrate
  * Options: --seconds <per phase, default 8> --rounds <idle+flood pairs, default 3>
  *          --connections <default 32> --new-connections (one connection per request)
+ *          --unlimited (with --self: no per-client limit, for comparison)
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -31,6 +32,8 @@ const { values, positionals } = parseArgs({
     connections: { type: 'string', default: '32' },
     // A new connection for every request: what a client that is tarpitted on one connection may try next.
     'new-connections': { type: 'boolean', default: false },
+    // --self only: no per-client limit, to see what the limit saves.
+    unlimited: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -114,7 +117,7 @@ async function startSelf(threads: number): Promise<{ url: string; stop: () => Pr
     const { hashesPerSecond, perWorker } = pool.hashrate();
     source.setHashrate(Math.round(hashesPerSecond), perWorker.map(Math.round));
   }, 2_000);
-  const server = await startApiServer({ source });
+  const server = await startApiServer({ source, ...(values.unlimited ? { rateLimit: false as const } : {}) });
   return {
     url: server.url,
     stop: async () => {
