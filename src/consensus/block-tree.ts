@@ -93,8 +93,11 @@ export class BlockTree {
   /** No fork may start below this height any more: side branches under it were pruned. */
   #pruneFloor = 0;
 
-  /** Starts a tree at `genesis`, which the rules must accept as one (else a RangeError). */
-  constructor(genesis: Block, rules: NetworkRules, limits: TreeLimits = {}) {
+  /**
+   * Starts a tree at `genesis`, which the rules must accept as one (else a RangeError);
+   * `origin` says who it came from, as for any block.
+   */
+  constructor(genesis: Block, rules: NetworkRules, limits: TreeLimits = {}, origin = 'self') {
     const checked = rules.checkGenesis(genesis);
     if (!checked.ok) throw new RangeError(`not a genesis block of this network: ${checked.reason}`);
     this.rules = rules;
@@ -108,7 +111,7 @@ export class BlockTree {
       children: [],
       facts: checked.facts,
       chainWork: checked.facts.work,
-      origin: 'genesis',
+      origin,
     };
     this.#entries.set(hash, this.root);
     this.#main.push(this.root);
@@ -389,7 +392,7 @@ export function restoreTree(
       dropped: [],
     };
   }
-  const tree = new BlockTree(root, rules, limits);
+  const tree = new BlockTree(root, rules, limits, 'disk');
   const restoring: AppendOptions = { origin: 'disk', restoring: true };
   for (let i = 0; i < rest.length; i++) {
     const verdict = tree.append(rest[i]!, Number.MAX_SAFE_INTEGER, restoring);

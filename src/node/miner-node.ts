@@ -494,7 +494,7 @@ export class MinerNode {
   // Accepting: the one door every block goes through
 
   #startChain(root: Block, rules: NetworkRules, from: string): void {
-    const tree = new BlockTree(root, rules, this.#options.treeLimits);
+    const tree = new BlockTree(root, rules, this.#options.treeLimits, from);
     this.#tree = tree;
     try {
       this.#options.store?.begin(root, rules);
