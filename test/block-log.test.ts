@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
 import { MAX_TARGET } from '../src/primitives/limits.js';
 import { restoreTree } from '../src/consensus/block-tree.js';
+import { seedRules } from '../src/consensus/rules/seed.js';
 import { BlockLog, BlockLogError } from '../src/store/block-log.js';
 
 const dirs: string[] = [];
@@ -43,7 +44,7 @@ describe('block log', () => {
     const reopened = open(dir);
     expect(reopened.droppedBytes).toBe(0);
     expect(reopened.blocks.map((block) => block.hashHex())).toEqual(blocks.map((block) => block.hashHex()));
-    expect(restoreTree(reopened.blocks, { target: MAX_TARGET })!.tree.head.height).toBe(19);
+    expect(restoreTree(reopened.blocks, seedRules({ target: MAX_TARGET })).tree!.head.height).toBe(19);
   });
 
   it('recovers from a torn last record by dropping just that record', () => {

@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
 import { bytesToHex } from '../src/primitives/bytes.js';
 import { MAX_TARGET } from '../src/primitives/limits.js';
 import { encodeBlock } from '../src/primitives/wire.js';
-import { MemoryNetwork } from '../src/net/memory-network.js';
+import { MemoryNetwork } from './helpers/memory-network.js';
 import { MinerNode } from '../src/node/miner-node.js';
 import { decodeMessage, encodeHello } from '../src/net/messages.js';
 import type { NodeEvent } from '../src/node/events.js';
@@ -11,6 +11,11 @@ import { FakeMiner } from './helpers/fake-miner.js';
 import { malformedVectors } from './helpers/vectors.js';
 
 const A = { host: '127.0.0.1', port: 5000 };
+/** Every node a test starts is stopped after it, even when an assertion failed first. */
+const running: MinerNode[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((node) => node.stop()));
+});
 const B = { host: '127.0.0.1', port: 5001 };
 const C = { host: '127.0.0.1', port: 5002 };
 /**
@@ -33,11 +38,11 @@ function startNode(network: MemoryNetwork, address: typeof A, genesis: boolean, 
     miner,
     peers: [A, B, C],
     genesis,
-    target: MAX_TARGET,
-    tieBreak: 'first-seen',
+    network: { seed: { target: MAX_TARGET, tieBreak: 'first-seen' } },
     hashrateIntervalMs: 0,
     stopAtHeight,
   });
+  running.push(node);
   node.onEvent((event) => events.push(event));
   const finished = node.run();
   return { node, miner, events, finished };
@@ -69,10 +74,9 @@ describe('miner node', () => {
       expect(peer.node.tree?.root.hash).toBe(genesis);
       expect(parentOf(peer.miner.current!.prefix)).toBe(genesis);
     }
-    expect(b.events).toContainEqual({ event: 'genesis', hash: genesis, from: '127.0.0.1:5000' });
+    expect(b.events).toContainEqual({ event: 'genesis', hash: genesis, from: '127.0.0.1:5000', network: 'seed' });
     // Payload host:port:i, i = own blocks accepted so far.
     expect(new TextDecoder().decode(b.miner.current!.prefix.subarray(0, 16))).toBe('127.0.0.1:5001:0');
-    for (const peer of [a, b, c]) await peer.node.stop();
   });
 
   it('stops its search the moment a rival block wins and mines on the new head', async () => {
@@ -98,7 +102,6 @@ describe('miner node', () => {
       from: '127.0.0.1:5001',
       status: 'accepted',
     });
-    for (const peer of [a, b]) await peer.node.stop();
   });
 
   it('reports a refused block with its reason and keeps mining what it was mining', async () => {
@@ -117,7 +120,6 @@ describe('miner node', () => {
       orphan: true,
     });
     expect(a.miner.current).toBe(job);
-    await a.node.stop();
   });
 
   it('counts every malformed datagram as junk and never throws', async () => {
@@ -130,7 +132,6 @@ describe('miner node', () => {
     expect(a.node.junkCount).toBe(malformedVectors.length + 1);
     expect(a.events.filter((event) => event.event === 'junk')).toHaveLength(malformedVectors.length + 1);
     expect(a.miner.current).toBe(job);
-    await a.node.stop();
   });
 
   it('bans a peer that keeps sending blocks with invalid work, and then ignores it', async () => {
@@ -143,11 +144,12 @@ describe('miner node', () => {
       miner,
       peers: [B],
       genesis: true,
-      target: 1n << 200n,
+      network: { seed: { target: 1n << 200n } },
       hashrateIntervalMs: 0,
-      syncIntervalMs: 0,
+      helloIntervalMs: 0,
       peerLimits: { banThreshold: 5 },
     });
+    running.push(node);
     node.onEvent((event) => events.push(event));
     void node.run();
     const sender = network.bind(B);
@@ -159,7 +161,6 @@ describe('miner node', () => {
       message: 'banned 127.0.0.1:5001 for a while: it kept sending blocks with invalid proof of work',
     });
     expect(node.stats().dropped).toBe(15);
-    await node.stop();
   });
 
   it('never sends anything but blocks to a peer that has not sent it a valid extended block', async () => {
@@ -169,14 +170,13 @@ describe('miner node', () => {
     const seedPeer = network.bind(B);
     const received: string[] = [];
     seedPeer.onDatagram((payload) => received.push(new TextDecoder().decode(payload)));
-    await seedPeer.send(A, new TextEncoder().encode(encodeHello(50, 'ab'.repeat(32), 'cd'.repeat(32))));
+    await seedPeer.send(A, new TextEncoder().encode(encodeHello(50, 'ab'.repeat(32), 'cd'.repeat(32), 51n)));
     await settle(network);
     a.miner.solve();
     await settle(network);
     expect(received.length).toBeGreaterThan(0);
     for (const datagram of received)
       expect(decodeMessage(datagram)).toMatchObject({ ok: true, message: { type: 'block' } });
-    await a.node.stop();
   });
 
   it('stops, saying why, when its miner breaks (no unhandled rejection, no hang)', async () => {

@@ -3,15 +3,10 @@ import { Block } from '../src/primitives/block.js';
 import { MAX_TARGET } from '../src/primitives/limits.js';
 import { decodeBlockOrThrow } from '../src/primitives/wire.js';
 import { BlockTree } from '../src/consensus/block-tree.js';
+import { seedRules } from '../src/consensus/rules/seed.js';
 import { blocksAfterLocator, buildLocator } from '../src/consensus/locator.js';
 import { OrphanPool } from '../src/consensus/orphan-pool.js';
-import {
-  decodeMessage,
-  encodeExtendedBlock,
-  encodeGetBlocks,
-  encodeGetData,
-  encodeHello,
-} from '../src/net/messages.js';
+import { decodeMessage, encodeBlockMessage, encodeGetBlocks, encodeGetData, encodeHello } from '../src/net/messages.js';
 import { PeerTable } from '../src/net/peers.js';
 import { blockVectors, malformedVectors } from './helpers/vectors.js';
 
@@ -29,7 +24,7 @@ describe('extended protocol messages', () => {
   it('sends blocks the seed can still read: its JSON with extra fields only', () => {
     const v = blockVectors[5]!;
     const block = decodeBlockOrThrow(v.encoding);
-    const wire = encodeExtendedBlock(block, 7);
+    const wire = encodeBlockMessage(block, 7);
     expect(wire.startsWith(v.encoding.slice(0, -1))).toBe(true);
     expect(JSON.parse(wire)).toMatchObject({ powchain: 1, height: 7 });
     const decoded = decodeMessage(wire);
@@ -43,15 +38,18 @@ describe('extended protocol messages', () => {
   });
 
   it('round-trips hello, getblocks and getdata', () => {
-    expect(decodeMessage(encodeHello(5, hex(1), hex(2)))).toEqual({
+    expect(decodeMessage(encodeHello(5, hex(1), hex(2), 12n))).toEqual({
       ok: true,
-      message: { type: 'hello', height: 5, head: hex(1), root: hex(2) },
+      message: { type: 'hello', height: 5, head: hex(1), root: hex(2), work: 12n, auth: {} },
     });
     expect(decodeMessage(encodeGetBlocks([hex(3), hex(4)], 100))).toEqual({
       ok: true,
-      message: { type: 'getblocks', locator: [hex(3), hex(4)], limit: 100 },
+      message: { type: 'getblocks', locator: [hex(3), hex(4)], limit: 100, auth: {} },
     });
-    expect(decodeMessage(encodeGetData(hex(9)))).toEqual({ ok: true, message: { type: 'getdata', hash: hex(9) } });
+    expect(decodeMessage(encodeGetData(hex(9)))).toEqual({
+      ok: true,
+      message: { type: 'getdata', hash: hex(9), auth: {} },
+    });
   });
 
   it('refuses malformed messages with a reason, and caps what a request may ask for', () => {
@@ -78,8 +76,8 @@ describe('extended protocol messages', () => {
 
 describe('block locators', () => {
   it('are dense near the head, sparse towards the root, and end at the root', () => {
-    const tree = new BlockTree(genesis, { target: MAX_TARGET });
-    for (const block of chainOf(1_000)) tree.append(block);
+    const tree = new BlockTree(genesis, seedRules({ target: MAX_TARGET }));
+    for (const block of chainOf(1_000)) tree.append(block, 0);
     const locator = buildLocator(tree);
     const heights = locator.map((hash) => tree.get(hash)!.height);
     expect(heights.slice(0, 10)).toEqual([1000, 999, 998, 997, 996, 995, 994, 993, 992, 991]);
@@ -90,15 +88,15 @@ describe('block locators', () => {
 
   it('let a peer answer with just the blocks after the fork point', () => {
     const shared = chainOf(50);
-    const ours = new BlockTree(genesis, { target: MAX_TARGET, tieBreak: 'first-seen' });
-    const theirs = new BlockTree(genesis, { target: MAX_TARGET, tieBreak: 'first-seen' });
+    const ours = new BlockTree(genesis, seedRules({ target: MAX_TARGET, tieBreak: 'first-seen' }));
+    const theirs = new BlockTree(genesis, seedRules({ target: MAX_TARGET, tieBreak: 'first-seen' }));
     for (const block of shared) {
-      ours.append(block);
-      theirs.append(block);
+      ours.append(block, 0);
+      theirs.append(block, 0);
     }
-    for (const block of chainOf(3, shared.at(-1), 'ours')) ours.append(block);
+    for (const block of chainOf(3, shared.at(-1), 'ours')) ours.append(block, 0);
     const theirBranch = chainOf(20, shared.at(-1), 'theirs');
-    for (const block of theirBranch) theirs.append(block);
+    for (const block of theirBranch) theirs.append(block, 0);
     const answer = blocksAfterLocator(theirs, buildLocator(ours), 500);
     expect(answer.map((entry) => entry.hash)).toEqual(theirBranch.map((block) => block.hashHex()));
     expect(blocksAfterLocator(theirs, buildLocator(ours), 5)).toHaveLength(5);
@@ -157,9 +155,9 @@ describe('peer table', () => {
     const table = new PeerTable({ banThreshold: 3, banMs: 1_000 }, () => now);
     const admitted = table.admit(peer);
     if (!admitted.ok) throw new Error('admitted');
-    expect(table.penalize(admitted.peer)).toBe(false);
-    expect(table.penalize(admitted.peer)).toBe(false);
-    expect(table.penalize(admitted.peer)).toBe(true);
+    expect(table.penalize(admitted.peer)).toBeUndefined();
+    expect(table.penalize(admitted.peer)).toBeUndefined();
+    expect(table.penalize(admitted.peer)).toBe('peer');
     expect(table.admit(peer)).toEqual({ ok: false, reason: 'banned' });
     now += 1_001;
     expect(table.admit(peer).ok).toBe(true);

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
 import { MAX_TARGET } from '../src/primitives/limits.js';
 import { type PeerAddress, formatAddress } from '../src/net/address.js';
-import { MemoryNetwork } from '../src/net/memory-network.js';
-import { encodeExtendedBlock } from '../src/net/messages.js';
+import { MemoryNetwork } from './helpers/memory-network.js';
+import { encodeBlockMessage } from '../src/net/messages.js';
 import { MinerNode } from '../src/node/miner-node.js';
 import { SimulatedMiner } from './helpers/simulated-miner.js';
 
@@ -39,10 +39,9 @@ function startSim(net: MemoryNetwork, index: number, count: number, genesis: boo
     miner,
     peers: Array.from({ length: count }, (_, i) => addressOf(i)),
     genesis,
-    target: MAX_TARGET,
-    tieBreak: 'random',
+    network: { seed: { target: MAX_TARGET, tieBreak: 'random' } },
     hashrateIntervalMs: 0,
-    syncIntervalMs: 100,
+    helloIntervalMs: 100,
   });
   void node.run();
   const sim = { node, miner, address };
@@ -131,7 +130,7 @@ describe('hostile input', () => {
       for (let i = 0; i < 150; i++) {
         // Valid work at this network's (maximal) target, on parents nobody has.
         const orphan = new Block(`orphan ${s}/${i}`, new Uint8Array(32).fill(1 + (i % 200)), BigInt(i));
-        await sender.send(target.address, new TextEncoder().encode(encodeExtendedBlock(orphan, 1)));
+        await sender.send(target.address, new TextEncoder().encode(encodeBlockMessage(orphan, 1)));
       }
     }
     await until(() => net.delivered >= 40 * 150, 10_000, 'the flood to arrive');

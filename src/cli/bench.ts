@@ -20,6 +20,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { ENGINE_NAMES, type EngineName, isEngineName } from '../hashing/engine.js';
+import { quote } from '../primitives/quote.js';
 import { MIN_MESSAGE_BYTES, SEED_MESSAGE_BYTES, measureHashrate, samplePrefix } from '../hashing/measure.js';
 import { buildNativeReference, measureNative } from '../hashing/native-reference.js';
 import {
@@ -63,7 +64,7 @@ function threadListOption(text: string): number[] {
 function secondsOption(text: string): number {
   const seconds = Number(text);
   if (!/^\d*\.?\d+$/.test(text.trim()) || !(seconds >= 0.2 && seconds <= 600)) {
-    throw new InvalidArgumentError(`seconds must be a number between 0.2 and 600, got "${text}"`);
+    throw new InvalidArgumentError(`seconds must be a number between 0.2 and 600, got ${quote(text)}`);
   }
   return seconds;
 }
@@ -173,10 +174,10 @@ export function benchCommand(): Command {
         engines = [];
         for (const name of options.engines.split(',').map((part) => part.trim())) {
           if (!isEngineName(name))
-            command.error(`error: unknown engine "${name}" (choose from ${ENGINE_NAMES.join(', ')})`);
+            command.error(`error: unknown engine ${quote(name)} (choose from ${ENGINE_NAMES.join(', ')})`);
           if (!available.includes(name)) {
             command.error(
-              `error: engine "${name}" is not available here (available: ${available.join(', ')}); is the WebAssembly built (npm run build:wasm)?`,
+              `error: engine ${quote(name)} is not available here (available: ${available.join(', ')}); is the WebAssembly built (npm run build:wasm)?`,
             );
           }
           if (!engines.includes(name)) engines.push(name);

@@ -1,34 +1,34 @@
 /**
- * `powchain devnet`: a local network of miner processes on loopback that stops by itself.
+ * `powchain devnet`: a local network of miner processes on loopback that stops by itself
+ * (docs/cli.md).
  *
  * Starts N `powchain mine` processes on free 127.0.0.1 ports (the waiting nodes first, the
- * genesis miner last, so nobody misses the genesis block), at a target calibrated to about
- * one block a second on this machine, shows them working, stops them at a height, and then
- * says whether every node ended on the same main chain (a race at the very tip aside).
- * Exit code 0 only if they did.
+ * genesis miner last, so nobody misses the genesis block), on the powchain network (or the
+ * tutorial's, --network seed) at a target calibrated to the block interval on this machine,
+ * shows them working (heights, block intervals, difficulty, hashrates), stops them at a
+ * height, and says whether every node ended on the same main chain (a race at the very tip
+ * aside) and how the block interval compared with the one asked for. Exit code 0 only if
+ * they agreed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
-import { formatTarget } from '../primitives/target.js';
+import { Command, InvalidArgumentError } from 'commander';
 import { HASH_SPACE } from '../primitives/limits.js';
+import { DEFAULT_PARAMS } from '../primitives/params.js';
+import { formatTarget } from '../primitives/target.js';
 import type { EngineName } from '../hashing/engine.js';
 import { freeUdpPorts } from '../net/ports.js';
 import { createEngine, defaultEngine } from '../hashing/registry.js';
 import type { NodeEvent } from '../node/events.js';
-import { engineOption, integerOption, targetOption, tieBreakOption } from './options.js';
+import { engineOption, integerOption, targetOption, threadsOption, tieBreakOption } from './options.js';
 import { formatRate } from './node-view.js';
+import { type NodeProcess, spawnNode } from './node-process.js';
+import { type NetworkCliOptions, addNetworkOptions, powchainOptionsGiven } from './network-options.js';
 
-const POWCHAIN_BIN = fileURLToPath(new URL('../../bin/powchain.js', import.meta.url));
-
-interface DevnetOptions {
+interface DevnetOptions extends NetworkCliOptions {
   nodes: number;
   height: number;
   target?: bigint;
-  blockSeconds: number;
-  threads?: number;
+  threads?: number[];
   engine?: EngineName;
   timeout?: number;
   tieBreak: string;
@@ -37,21 +37,26 @@ interface DevnetOptions {
 interface NodeState {
   readonly index: number;
   readonly address: string;
-  readonly process: ChildProcess;
+  readonly threads: number;
+  readonly process: NodeProcess;
   height: number;
   head: string;
   hashrate: number;
   accepted: number;
   mined: number;
   refused: number;
+  duplicates: number;
   exit: Extract<NodeEvent, { event: 'exit' }> | undefined;
-  exitCode: number | null | undefined;
-  stderr: string;
-  listening: Promise<void>;
-  closed: Promise<void>;
 }
 
-/** Hashes per second of one thread of `engine` on the seed's 56-byte message, over ~`ms`. */
+/** What devnet learns of a block from the nodes' head events. */
+interface SeenBlock {
+  height: number;
+  time: number | undefined;
+  target: bigint | undefined;
+}
+
+/** Hashes per second of one thread of `engine` on the tutorial's 56-byte message, over ~`ms`. */
 function measureHashrate(engine: EngineName, ms: number): number {
   const searcher = createEngine(engine).prepare(new Uint8Array(48).fill(0x61), 0n);
   let start = 1n;
@@ -68,53 +73,11 @@ function measureHashrate(engine: EngineName, ms: number): number {
   return (hashes / elapsed) * 1000;
 }
 
-function startNode(
-  index: number,
-  address: string,
-  others: string,
-  genesis: boolean,
-  common: string[],
-  onEvent: (state: NodeState, event: NodeEvent) => void,
-): NodeState {
-  const args = [POWCHAIN_BIN, 'mine', address, others, ...(genesis ? ['genesis'] : []), ...common];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let markListening = (): void => {};
-  let markClosed = (): void => {};
-  const state: NodeState = {
-    index,
-    address,
-    process: child,
-    height: -1,
-    head: '',
-    hashrate: 0,
-    accepted: 0,
-    mined: 0,
-    refused: 0,
-    exit: undefined,
-    exitCode: undefined,
-    stderr: '',
-    listening: new Promise((resolve) => (markListening = resolve)),
-    closed: new Promise((resolve) => (markClosed = resolve)),
-  };
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    let event: NodeEvent;
-    try {
-      event = JSON.parse(line) as NodeEvent;
-    } catch {
-      return;
-    }
-    if (event.event === 'listening') markListening();
-    onEvent(state, event);
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    state.stderr = (state.stderr + chunk).slice(-4_000);
-  });
-  child.on('close', (code) => {
-    state.exitCode = code;
-    markListening();
-    markClosed();
-  });
-  return state;
+/** `--threads 2` (every node) or `--threads 1,2,1` (node by node, the last repeated). */
+function threadListOption(text: string): number[] {
+  const counts = text.split(',').map((part) => threadsOption(part.trim()));
+  if (counts.length === 0) throw new InvalidArgumentError('threads must be a number or a comma-separated list');
+  return counts;
 }
 
 /** Chains agree when they are equal up to `height` (the tip itself may be a race). */
@@ -126,8 +89,15 @@ export function chainsAgree(chains: string[][], height: number): boolean {
   );
 }
 
+/** The mean time between consecutive blocks of `times` (ms), over its last `count` intervals. */
+export function meanInterval(times: readonly number[], count: number): number | undefined {
+  if (times.length < 2) return undefined;
+  const span = Math.min(count, times.length - 1);
+  return (times[times.length - 1]! - times[times.length - 1 - span]!) / span;
+}
+
 export function devnetCommand(): Command {
-  return new Command('devnet')
+  const command = new Command('devnet')
     .description(
       'start a local network of miner processes on 127.0.0.1 (one of them mines the genesis block), ' +
         'show them working, stop them at a height, and check that they all agree on one main chain',
@@ -140,87 +110,108 @@ export function devnetCommand(): Command {
       20,
     )
     .option(
-      '--block-seconds <s>',
-      'aim for one block every this many seconds (sets the target by measuring this machine)',
-      integerOption('block-seconds', 1, 600),
-      1,
-    )
-    .option(
       '--target <target>',
-      'use this proof-of-work target instead of calibrating one: 0xHEX, 2^N or decimal',
+      'start at this proof-of-work target instead of one calibrated to the block interval here: 0xHEX, 2^N or decimal',
       targetOption,
     )
     .option(
       '--threads <n>',
-      'worker threads per node (default: the cores shared among the nodes, at least 1)',
-      integerOption('threads', 1, 64),
+      'worker threads per node, or a comma-separated list node by node (default: the cores shared among the nodes)',
+      threadListOption,
     )
     .option('--engine <name>', 'hashing engine for every node (default: the fastest that works here)', engineOption)
     .option(
       '--timeout <s>',
-      'give up after this many seconds (default: 30 s + 10 s a block)',
+      'give up after this many seconds (default: 60 s + 10 block intervals a block)',
       integerOption('timeout', 1, 86_400),
     )
-    .addOption(tieBreakOption())
-    .action(async (options: DevnetOptions) => {
-      process.exitCode = await runDevnet(options);
-    });
+    .addOption(tieBreakOption());
+  return addNetworkOptions(command, 'powchain').action(async (options: DevnetOptions) => {
+    process.exitCode = await runDevnet(options);
+  });
 }
 
 async function runDevnet(options: DevnetOptions): Promise<number> {
-  const out = process.stdout;
-  const say = (line: string): void => void out.write(line + '\n');
+  const say = (line: string): void => void process.stdout.write(line + '\n');
+  const network = options.network ?? 'powchain';
+  if (network === 'seed' && powchainOptionsGiven(options).some((flag) => flag !== '--block-interval')) {
+    say(`devnet: ${powchainOptionsGiven(options).join(', ')} only go with --network powchain`);
+    return 2;
+  }
   const cores = availableParallelism();
-  const threads = options.threads ?? Math.max(1, Math.floor(cores / options.nodes));
+  const intervalMs = options.blockInterval ?? DEFAULT_PARAMS.blockIntervalMs;
+  const threadsOf = (index: number): number => {
+    const list = options.threads;
+    if (!list) return Math.max(1, Math.floor(cores / options.nodes));
+    return list[Math.min(index, list.length - 1)]!;
+  };
+  const totalThreads = Array.from({ length: options.nodes }, (_, i) => threadsOf(i)).reduce((a, b) => a + b, 0);
   const engine = options.engine ?? defaultEngine();
   let target = options.target;
   if (target === undefined) {
     const perThread = measureHashrate(engine, 300);
-    const total = perThread * Math.min(cores, options.nodes * threads);
-    const hashesPerBlock = Math.max(1, total * options.blockSeconds);
+    const total = perThread * Math.min(cores, totalThreads);
+    const hashesPerBlock = Math.max(1, (total * intervalMs) / 1000);
     target = HASH_SPACE / BigInt(Math.round(hashesPerBlock));
     say(
-      `calibrated: ${engine} does ${formatRate(Math.round(perThread))} a thread here; target ${formatTarget(target)} for ~${options.blockSeconds} s a block`,
+      `calibrated: ${engine} does ${formatRate(Math.round(perThread))} a thread here; ` +
+        `${network === 'powchain' ? 'initial ' : ''}target ${formatTarget(target)} for ~${intervalMs} ms a block`,
     );
   }
+  const initialTarget = target;
   const ports = await freeUdpPorts(options.nodes);
   const addresses = ports.map((port) => `127.0.0.1:${port}`);
   const others = addresses.join(',');
-  const common = [
-    '--log',
-    'json',
+  const common = (index: number): string[] => [
     '--stop-at-height',
     String(options.height),
     '--target',
-    '0x' + target.toString(16),
+    '0x' + initialTarget.toString(16),
     '--threads',
-    String(threads),
+    String(threadsOf(index)),
     '--engine',
     engine,
     '--tie-break',
     options.tieBreak,
   ];
+  const genesisArgs =
+    network === 'powchain'
+      ? ['--network', 'powchain', '--block-interval', String(intervalMs), ...flagArgs(options)]
+      : [];
   say(
-    `devnet: ${options.nodes} nodes on ${addresses.join(', ')}; ${threads} thread(s) each; stopping at height ${options.height}`,
+    `devnet: ${options.nodes} nodes on the ${network} network at ${addresses.join(', ')}; ` +
+      `threads ${Array.from({ length: options.nodes }, (_, i) => threadsOf(i)).join('/')}; stopping at height ${options.height}`,
   );
 
+  const seen = new Map<string, SeenBlock>();
+  // The time of the latest head seen at each height: the previous block's, for the interval shown.
+  const timeAt = new Map<number, number>();
   let best = -1;
   const onEvent = (state: NodeState, event: NodeEvent): void => {
     switch (event.event) {
-      case 'head':
+      case 'head': {
         state.height = event.height;
         state.head = event.hash;
+        const block: SeenBlock = {
+          height: event.height,
+          time: event.time,
+          target: event.target === undefined ? undefined : BigInt(event.target),
+        };
+        seen.set(event.hash, block);
+        if (event.time !== undefined) timeAt.set(event.height, event.time);
         if (event.height > best) {
           best = event.height;
-          say(
-            `  height ${String(event.height).padStart(3)}  ${event.hash.slice(0, 16)}  first seen by node ${state.index} (${state.address})`,
-          );
+          say(`  ${describeHead(event.height, event.hash, block, timeAt, state, initialTarget)}`);
         }
         break;
+      }
       case 'block':
         if (event.status === 'accepted') {
           state.accepted++;
           if (event.from === 'self') state.mined++;
+        } else if (event.reason === 'duplicate') {
+          // Gossip brings most blocks more than once: not a refusal worth counting.
+          state.duplicates++;
         } else {
           state.refused++;
         }
@@ -237,8 +228,27 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
   };
 
   const nodes: NodeState[] = [];
+  const start = (index: number, genesis: boolean): NodeState => {
+    const args = [addresses[index]!, others, ...(genesis ? ['genesis', ...genesisArgs] : []), ...common(index)];
+    const state: NodeState = {
+      index,
+      address: addresses[index]!,
+      threads: threadsOf(index),
+      process: spawnNode(args, `node ${index}`),
+      height: -1,
+      head: '',
+      hashrate: 0,
+      accepted: 0,
+      mined: 0,
+      refused: 0,
+      duplicates: 0,
+      exit: undefined,
+    };
+    state.process.onEvent((event) => onEvent(state, event));
+    return state;
+  };
   const stopAll = (): void => {
-    for (const node of nodes) if (node.exitCode === undefined) node.process.kill('SIGTERM');
+    for (const node of nodes) void node.process.stop();
   };
   const onSignal = (): void => {
     say('devnet: interrupted; stopping the nodes');
@@ -246,20 +256,15 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  // Whatever happens, no miner outlives the devnet.
-  const killAll = (): void => {
-    for (const node of nodes) if (node.exitCode === undefined) node.process.kill('SIGKILL');
-  };
-  process.once('exit', killAll);
 
-  // Waiting nodes first: the seed's genesis flow has no retransmission.
-  for (let index = 1; index < options.nodes; index++) {
-    nodes.push(startNode(index, addresses[index]!, others, false, common, onEvent));
-  }
-  await Promise.all(nodes.map((node) => node.listening));
-  nodes.unshift(startNode(0, addresses[0]!, others, true, common, onEvent));
+  // Waiting nodes first: the tutorial's genesis flow has no retransmission.
+  for (let index = 1; index < options.nodes; index++) nodes.push(start(index, false));
+  await Promise.all(
+    nodes.map((node) => node.process.waitFor((event) => event.event === 'listening', 30_000).catch(() => undefined)),
+  );
+  nodes.unshift(start(0, true));
 
-  const timeoutSeconds = options.timeout ?? 30 + 10 * options.height * options.blockSeconds;
+  const timeoutSeconds = options.timeout ?? Math.ceil(60 + (10 * options.height * intervalMs) / 1000);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -270,26 +275,28 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
     const rates = nodes.map((node) => formatRate(node.hashrate)).join(', ');
     say(`  … heights ${nodes.map((node) => node.height).join('/')} · hashrates ${rates}`);
   }, 5_000);
-  await Promise.all(nodes.map((node) => node.closed));
+  await Promise.all(nodes.map((node) => node.process.exited));
   clearTimeout(timer);
   clearInterval(progress);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  process.off('exit', killAll);
 
   say('');
-  say('node  address            exit  height  mined  accepted  refused  head');
+  say('node  address            threads  exit  height  mined  accepted  refused  head');
   for (const node of [...nodes].sort((a, b) => a.index - b.index)) {
     say(
-      `${String(node.index).padEnd(4)}  ${node.address.padEnd(17)}  ${String(node.exitCode).padEnd(4)}  ` +
-        `${String(node.exit?.height ?? node.height).padStart(6)}  ${String(node.mined).padStart(5)}  ` +
-        `${String(node.accepted).padStart(8)}  ${String(node.refused).padStart(7)}  ${(node.exit?.hash ?? node.head).slice(0, 16)}`,
+      `${String(node.index).padEnd(4)}  ${node.address.padEnd(17)}  ${String(node.threads).padStart(7)}  ` +
+        `${String(node.process.exitCode).padEnd(4)}  ${String(node.exit?.height ?? node.height).padStart(6)}  ` +
+        `${String(node.mined).padStart(5)}  ${String(node.accepted).padStart(8)}  ${String(node.refused).padStart(7)}  ` +
+        `${(node.exit?.hash ?? node.head).slice(0, 16)}`,
     );
-    if (node.exitCode !== 0 && node.stderr)
-      say(`      stderr: ${node.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (node.process.exitCode !== 0 && node.process.stderr()) {
+      say(`      stderr: ${node.process.stderr().trim().split('\n').slice(-3).join(' | ')}`);
+    }
   }
   const exits = nodes.map((node) => node.exit);
-  const complete = !timedOut && exits.every((exit) => exit !== undefined) && nodes.every((node) => node.exitCode === 0);
+  const complete =
+    !timedOut && exits.every((exit) => exit !== undefined) && nodes.every((node) => node.process.exitCode === 0);
   const agreeTo = options.height - 1;
   const agreed =
     complete &&
@@ -298,11 +305,12 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
       agreeTo,
     );
   const genesisExit = nodes.find((node) => node.index === 0)?.exit;
-  if (genesisExit?.tree) {
+  if (genesisExit && 'tree' in genesisExit && typeof genesisExit.tree === 'string') {
     say('');
     say(`final block tree of node 0 (${addresses[0]}):`);
     say(genesisExit.tree);
   }
+  if (network === 'powchain' && genesisExit) reportIntervals(say, genesisExit.chain, seen, intervalMs);
   say('');
   if (agreed) {
     const tips = new Set(exits.map((exit) => exit!.hash));
@@ -316,4 +324,70 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
     `devnet: FAILED: ${complete ? `the nodes' main chains differ below height ${options.height}` : 'not every node reached the height and exited cleanly'}`,
   );
   return 1;
+}
+
+/** The powchain flags devnet hands the genesis node, as given. */
+function flagArgs(options: NetworkCliOptions): string[] {
+  const args: string[] = [];
+  if (options.halfLife !== undefined) args.push('--half-life', String(options.halfLife));
+  if (options.subsidy !== undefined) args.push('--subsidy', formatUnits(options.subsidy));
+  if (options.halvingInterval !== undefined) args.push('--halving-interval', String(options.halvingInterval));
+  if (options.coinbaseMaturity !== undefined) args.push('--coinbase-maturity', String(options.coinbaseMaturity));
+  if (options.maxBlockBytes !== undefined) args.push('--max-block-bytes', String(options.maxBlockBytes));
+  if (options.name !== undefined) args.push('--name', options.name);
+  return args;
+}
+
+/** Base units as a coins argument (exact, 8 decimals). */
+function formatUnits(units: bigint): string {
+  return `${units / 100_000_000n}.${(units % 100_000_000n).toString().padStart(8, '0')}`;
+}
+
+/** One line for a new best height: who saw it first and, on powchain, its interval and difficulty. */
+function describeHead(
+  height: number,
+  hash: string,
+  block: SeenBlock,
+  timeAt: Map<number, number>,
+  state: NodeState,
+  initialTarget: bigint,
+): string {
+  let line = `height ${String(height).padStart(4)}  ${hash.slice(0, 16)}  node ${state.index}`;
+  if (block.time !== undefined && block.target !== undefined) {
+    const parentTime = timeAt.get(height - 1);
+    const interval = parentTime !== undefined ? `${((block.time - parentTime) / 1000).toFixed(2)} s` : '   -  ';
+    line += `  interval ${interval.padStart(8)}  difficulty ×${difficulty(initialTarget, block.target)}`;
+  }
+  return line;
+}
+
+/** How much harder a target is than the initial one, as a short number. */
+function difficulty(initialTarget: bigint, target: bigint): string {
+  const ratio = Number((initialTarget * 10_000n) / target) / 10_000;
+  return ratio >= 100 ? ratio.toFixed(0) : ratio.toFixed(3);
+}
+
+/** The block interval achieved, over the last 30 blocks and in windows of 10 by height. */
+function reportIntervals(
+  say: (line: string) => void,
+  chain: readonly string[],
+  seen: Map<string, SeenBlock>,
+  intervalMs: number,
+): void {
+  const times = chain.map((hash) => seen.get(hash)?.time);
+  if (times.some((time) => time === undefined) || times.length < 3) return;
+  const known = times as number[];
+  const last30 = meanInterval(known, 30)!;
+  say('');
+  say(
+    `block interval: mean ${Math.round(last30)} ms over the last ${Math.min(30, known.length - 1)} blocks ` +
+      `(their time span / count), target ${intervalMs} ms (${((last30 / intervalMs) * 100).toFixed(0)}%)`,
+  );
+  const windows: string[] = [];
+  for (let from = 1; from < known.length; from += 10) {
+    const to = Math.min(known.length - 1, from + 9);
+    const mean = (known[to]! - known[from - 1]!) / (to - from + 1);
+    windows.push(`${from}-${to}: ${Math.round(mean)} ms`);
+  }
+  say(`intervals by height: ${windows.join(' · ')}`);
 }

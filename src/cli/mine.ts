@@ -1,23 +1,51 @@
 /**
- * `powchain mine <addr> <others> [genesis]`: one miner node, the seed's positional form
- * (SPEC 4-5). Binds, builds the worker pool, runs the node until a signal or
- * --stop-at-height, and reports as a live view, plain lines, or JSON lines.
+ * `powchain mine <addr> <others> [genesis]`: one miner node, the tutorial's positional form
+ * (docs/cli.md). Resolves and checks the addresses, binds, opens the data directory, builds
+ * the worker pool, runs the node until a signal or --stop-at-height, and reports as a live
+ * view, plain lines, or JSON lines. Every failure at start is one `powchain: ...` line and a
+ * non-zero exit.
  */
-import { availableParallelism } from 'node:os';
+import { quote } from '../primitives/quote.js';
+import { lookup } from 'node:dns/promises';
+import { availableParallelism, networkInterfaces } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatTarget } from '../primitives/target.js';
-import { type PeerAddress, AddressError, formatAddress, parseAddress, parseAddressList } from '../net/address.js';
+import {
+  type PeerAddress,
+  AddressError,
+  formatAddress,
+  isOwnAddress,
+  parseAddress,
+  parseAddressList,
+  uniqueAddresses,
+} from '../net/address.js';
 import { BindError, UdpTransport } from '../net/transport.js';
 import { MinerPool } from '../hashing/pool.js';
 import type { EngineName } from '../hashing/engine.js';
 import { MinerNode } from '../node/miner-node.js';
-import { type BlockTree, type TieBreak, restoreTree } from '../consensus/block-tree.js';
-import { BlockLog, BlockLogError } from '../store/block-log.js';
+import type { TieBreak } from '../consensus/rules/seed.js';
+import type { NetworkConfig } from '../consensus/rules/index.js';
 import type { NodeEvent } from '../node/events.js';
-import { engineOption, integerOption, targetOptionWithDefault, threadsOption, tieBreakOption } from './options.js';
+import {
+  engineOption,
+  hashHexOption,
+  integerOption,
+  targetOptionWithDefault,
+  threadsOption,
+  tieBreakOption,
+} from './options.js';
 import { humanView, jsonView } from './node-view.js';
+import { renderTree } from './tree-view.js';
+import { type OpenedStore, StoreError, openStore } from './store.js';
+import {
+  type NetworkCliOptions,
+  addNetworkOptions,
+  powchainGenesisTemplate,
+  powchainOptionsGiven,
+  powchainParams,
+} from './network-options.js';
 
-export interface NodeCliOptions {
+export interface NodeCliOptions extends NetworkCliOptions {
   target: bigint;
   threads?: number;
   engine?: EngineName;
@@ -25,6 +53,9 @@ export interface NodeCliOptions {
   log: 'human' | 'json';
   tieBreak: TieBreak;
   dataDir?: string;
+  mine: boolean;
+  pruneDepth?: number | 'off';
+  genesisHash?: string;
 }
 
 function addressArgument(text: string): PeerAddress {
@@ -45,8 +76,13 @@ function addressListArgument(text: string): PeerAddress[] {
   }
 }
 
+function pruneDepthOption(text: string): number | 'off' {
+  return text.trim() === 'off' ? 'off' : integerOption('prune-depth', 1, 1e9)(text);
+}
+
 function genesisArgument(text: string): true {
-  if (text !== 'genesis') throw new InvalidArgumentError(`the third argument can only be "genesis", got "${text}"`);
+  if (text !== 'genesis')
+    throw new InvalidArgumentError(`the third argument can only be "genesis", got ${quote(text)}`);
   return true;
 }
 
@@ -54,7 +90,9 @@ function genesisArgument(text: string): true {
 export function addNodeOptions(command: Command): Command {
   return command
     .addOption(
-      targetOptionWithDefault('proof-of-work target: 0xHEX, 2^N or decimal; every node of a network must share it'),
+      targetOptionWithDefault(
+        'proof-of-work target: 0xHEX, 2^N or decimal; on a seed network every node must share it; a powchain genesis takes it as the initial target',
+      ),
     )
     .option(
       '--threads <n>',
@@ -78,14 +116,19 @@ export function addNodeOptions(command: Command): Command {
     )
     .option(
       '--data-dir <dir>',
-      'keep every accepted block in an append-only log in this folder (fsynced before it is announced), and resume from it on start',
+      'keep every accepted block in an append-only log in this folder (on disk before it is announced), and resume from it on start',
+    )
+    .option(
+      '--prune-depth <n>',
+      "drop side branches that fork more than this many blocks below the head, from memory and from the log; 'off' keeps them (default: 100 on powchain, off on seed)",
+      pruneDepthOption,
     )
     .addOption(tieBreakOption());
 }
 
 export function mineCommand(): Command {
   const command = new Command('mine')
-    .description('run one miner node: gossip blocks over UDP with the other miners, and mine on the longest chain')
+    .description('run one miner node: gossip blocks over UDP with the other miners, and mine on the best chain')
     .argument(
       '<addr>',
       "this node's address, host:port (host alone means port 5000; port 0 picks a free one)",
@@ -97,10 +140,36 @@ export function mineCommand(): Command {
       addressListArgument,
     )
     .argument('[genesis]', '"genesis" makes this node mine the genesis block; the others wait for it', genesisArgument)
-    .action(async (addr: PeerAddress, others: PeerAddress[], genesis: true | undefined, options: NodeCliOptions) => {
+    .option('--no-mine', 'follow the chain without mining: validate, store, relay and serve it')
+    .option('--genesis-hash <hex>', 'accept only the genesis block with this hash (64 hex digits)', hashHexOption);
+  addNetworkOptions(command).action(
+    async (addr: PeerAddress, others: PeerAddress[], genesis: true | undefined, options: NodeCliOptions) => {
       process.exitCode = await runNode(addr, others, genesis === true, options);
-    });
+    },
+  );
   return addNodeOptions(command);
+}
+
+class StartError extends Error {
+  override readonly name = 'StartError';
+}
+
+/** Host names resolved to IPv4 addresses, so that every peer has one spelling: the one datagrams come from. */
+async function resolveAddress(address: PeerAddress): Promise<PeerAddress> {
+  try {
+    const { address: host } = await lookup(address.host, { family: 4 });
+    return { host, port: address.port };
+  } catch {
+    throw new StartError(`cannot resolve the host name "${address.host}" to an IPv4 address`);
+  }
+}
+
+function localAddresses(): Set<string> {
+  const hosts = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) {
+    for (const item of list ?? []) if (item.family === 'IPv4') hosts.add(item.address);
+  }
+  return hosts;
 }
 
 /** Runs a node to its end; the exit code. */
@@ -110,109 +179,114 @@ export async function runNode(
   genesis: boolean,
   options: NodeCliOptions,
 ): Promise<number> {
-  let transport: UdpTransport;
+  const fail = (message: string, code = 2): number => {
+    process.stderr.write(`powchain: ${message}\n`);
+    return code;
+  };
+  if (genesis && !options.mine) return fail('"genesis" needs a miner: it cannot go with --no-mine');
+  if (!genesis && (options.network !== undefined || powchainOptionsGiven(options).length > 0)) {
+    const given = [...(options.network !== undefined ? ['--network'] : []), ...powchainOptionsGiven(options)];
+    return fail(
+      `${given.join(', ')} only go with "genesis": a node that does not mine the genesis takes the network of the genesis it accepts (pin one with --genesis-hash)`,
+    );
+  }
+  const network = options.network ?? 'seed';
+  if (network === 'seed' && powchainOptionsGiven(options).length > 0) {
+    return fail(`${powchainOptionsGiven(options).join(', ')} only go with --network powchain`);
+  }
+  if (network === 'powchain') {
+    const checked = powchainParams(options, options.target, Date.now());
+    if (!checked.ok) return fail(checked.reason);
+  }
+  let peers: PeerAddress[];
+  let self: PeerAddress;
   try {
-    transport = await UdpTransport.bind(addr);
+    self = await resolveAddress(addr);
+    peers = uniqueAddresses(await Promise.all(others.map(resolveAddress)));
   } catch (error) {
-    if (error instanceof BindError) {
-      process.stderr.write(`powchain: ${error.message}\n`);
-      return 2;
-    }
+    if (error instanceof StartError) return fail(error.message);
     throw error;
   }
-  let restored: { log: BlockLog; tree: BlockTree | undefined; event: NodeEvent | undefined } | undefined;
+  let transport: UdpTransport;
+  try {
+    transport = await UdpTransport.bind(self);
+  } catch (error) {
+    if (error instanceof BindError) return fail(error.message);
+    throw error;
+  }
+  const local = localAddresses();
+  peers = peers.filter((peer) => !isOwnAddress(peer, transport.address, local));
+  const networkConfig: NetworkConfig = {
+    seed: { target: options.target, tieBreak: options.tieBreak },
+    ...(options.genesisHash ? { genesisHash: options.genesisHash } : {}),
+  };
+  let store: OpenedStore | undefined;
   if (options.dataDir !== undefined) {
     try {
-      restored = restore(options.dataDir, options);
+      store = openStore(options.dataDir, networkConfig, options.pruneDepth);
     } catch (error) {
       await transport.close();
-      if (error instanceof BlockLogError) {
-        process.stderr.write(`powchain: ${error.message}\n`);
-        return 2;
-      }
+      if (error instanceof StoreError) return fail(error.message);
       throw error;
     }
   }
-  let pool: MinerPool;
-  try {
-    pool = await MinerPool.create({ threads: options.threads, engine: options.engine });
-  } catch (error) {
-    await transport.close();
-    restored?.log.close();
-    process.stderr.write(`powchain: cannot start the miner: ${(error as Error).message}\n`);
-    return 1;
+  let pool: MinerPool | undefined;
+  if (options.mine) {
+    try {
+      pool = await MinerPool.create({ threads: options.threads, engine: options.engine });
+    } catch (error) {
+      await transport.close();
+      store?.close();
+      return fail(`cannot start the miner: ${(error as Error).message}`, 1);
+    }
   }
   const node = new MinerNode({
     transport,
     miner: pool,
-    peers: others,
+    peers,
     genesis,
-    target: options.target,
-    tieBreak: options.tieBreak,
-    stopAtHeight: options.stopAtHeight,
-    tree: restored?.tree,
-    store: restored?.log,
+    network: networkConfig,
+    ...(network === 'powchain' ? { genesisTemplate: powchainGenesisTemplate(options, options.target) } : {}),
+    ...(options.pruneDepth !== undefined ? { pruneDepth: options.pruneDepth } : {}),
+    ...(options.stopAtHeight !== undefined ? { stopAtHeight: options.stopAtHeight } : {}),
+    ...(store ? { store: store.store, tree: store.tree } : {}),
   });
   const source = {
     name: node.name,
     peers: node.peers.map(formatAddress),
     get engine(): string {
-      return pool.engine;
+      return pool?.engine ?? 'none (--no-mine)';
     },
-    threads: pool.threads,
+    threads: pool?.threads ?? 0,
     target: formatTarget(options.target),
     tree: () => node.tree,
   };
   let finish = (): void => {};
   let report: (event: NodeEvent) => void;
   if (options.log === 'json') {
-    report = jsonView(process.stdout);
+    const print = jsonView(process.stdout);
+    // The exit line carries the final tree, drawn here: the node itself has no presentation.
+    report = (event) =>
+      print(event.event === 'exit' && node.tree ? { ...event, tree: renderTree(node.tree, { foldAfter: 30 }) } : event);
   } else {
     const view = humanView(source, process.stdout);
     report = view.listener;
     finish = view.finish;
   }
   node.onEvent(report);
-  if (restored?.event) report(restored.event);
-  pool.on('mismatch', (error) =>
+  if (store?.event) report(store.event);
+  pool?.on('mismatch', (error) =>
     process.stderr.write(`powchain: ENGINE MISMATCH, falling back to node-crypto: ${error.message}\n`),
   );
   const onSignal = (signal: NodeJS.Signals): void => void node.stop(signal);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const started = node.run();
-  const reason = await started;
+  const reason = await node.run();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  restored?.log.close();
+  store?.close();
   finish();
+  if (reason === 'store failed')
+    process.stderr.write('powchain: stopped: a block could not be stored (see the warning above)\n');
   return reason.startsWith('reached height') || reason === 'SIGINT' || reason === 'SIGTERM' ? 0 : 1;
-}
-
-/** Opens the block log of --data-dir and rebuilds the tree from it, re-validating every block. */
-function restore(
-  dir: string,
-  options: NodeCliOptions,
-): { log: BlockLog; tree: BlockTree | undefined; event: NodeEvent | undefined } {
-  const { log, blocks, droppedBytes } = BlockLog.open(dir, options.target);
-  if (blocks.length === 0) return { log, tree: undefined, event: undefined };
-  const result = restoreTree(blocks, { target: options.target, tieBreak: options.tieBreak });
-  if (!result) {
-    log.close();
-    throw new BlockLogError(`${log.path}: its first block does not meet the target; it is not this network's chain`);
-  }
-  if (result.refusal) log.truncateAfter(result.restored);
-  const head = result.tree.head;
-  return {
-    log,
-    tree: result.tree,
-    event: {
-      event: 'restored',
-      blocks: result.restored,
-      height: head.height,
-      hash: head.hash,
-      dropped_bytes: droppedBytes,
-      ...(result.refusal ? { refused: `record ${result.refusal.index}: ${result.refusal.reason}` } : {}),
-    },
-  };
 }

@@ -4,7 +4,7 @@
  * stdout is not a terminal, one plain line per notable event. `--log json` bypasses both.
  */
 import type { BlockTree } from '../consensus/block-tree.js';
-import { renderTree } from '../consensus/tree-view.js';
+import { renderRecent, renderTree } from './tree-view.js';
 import type { NodeEvent } from '../node/events.js';
 
 export interface ViewSource {
@@ -78,10 +78,11 @@ export function humanView(
     const rows = out.rows || 30;
     const top = header();
     const tree = source.tree();
-    let treeLines = tree ? renderTree(tree, { width: columns }).split('\n') : [];
-    const room = Math.max(3, rows - top.length - 2);
-    if (treeLines.length > room) treeLines = ['…', ...treeLines.slice(treeLines.length - room + 1)];
-    // Home, clear screen, draw: a full redraw is simple and, at a few frames a second, cheap.
+    // Only what fits is rendered: the cost of a redraw follows the screen, not the chain.
+    const treeLines = tree
+      ? renderRecent(tree, { rows: Math.max(3, rows - top.length - 2), width: columns }).split('\n')
+      : [];
+    // Home, clear screen, draw: a full redraw of a screenful is simple and, at a few frames a second, cheap.
     out.write('\x1b[H\x1b[2J' + [...top, '', ...treeLines].map((line) => line.slice(0, columns)).join('\n') + '\n');
   };
 
@@ -89,22 +90,30 @@ export function humanView(
     switch (event.event) {
       case 'listening':
         return (
-          `listening on ${event.address} · engine ${event.engine} x${event.threads} · target ${event.target}` +
+          `listening on ${event.address} · ` +
+          (event.mining ? `engine ${event.engine} x${event.threads}` : 'following without mining') +
+          ` · target ${event.target}` +
           (event.genesis ? ' · mining the genesis block' : ' · waiting for the genesis block')
         );
       case 'restored':
         return (
-          `restored ${event.blocks} blocks from disk: head at height ${event.height} ${event.hash.slice(0, 16)}` +
-          (event.dropped_bytes > 0 ? ` (dropped a torn tail of ${event.dropped_bytes} bytes)` : '') +
-          (event.refused ? ` (stopped at a refused block: ${event.refused})` : '')
+          `restored ${event.blocks} blocks of a ${event.network} chain from disk: head at height ${event.height} ${event.hash.slice(0, 16)}` +
+          (event.torn_bytes > 0 ? ` (cut a torn tail of ${event.torn_bytes} bytes left by a crash)` : '') +
+          (event.dropped_blocks > 0 ? ` (dropped ${event.dropped_blocks} side blocks over today's limits)` : '')
         );
       case 'genesis':
-        return `genesis ${event.hash.slice(0, 16)} from ${event.from}`;
+        return `genesis ${event.hash.slice(0, 16)} (${event.network} network) from ${event.from}`;
+      case 'dropped':
+        return `dropped ${event.blocks} side block${event.blocks === 1 ? '' : 's'} (${event.bytes} bytes): ${event.why === 'pruned' ? 'pruned, forking too far below the head' : 'over the side-branch budget'}`;
+      case 'compacted':
+        return `compacted the block log: ${event.blocks} blocks kept, ${event.dead_bytes} bytes of dropped blocks removed`;
+      case 'sync':
+        return `syncing from ${event.from}: at height ${event.height}, it claims ${event.their_height}`;
       case 'head':
         return `head → height ${event.height} ${event.hash.slice(0, 16)}`;
       case 'block':
         return event.status === 'rejected'
-          ? `refused block ${event.hash.slice(0, 16)} from ${event.from}: ${event.reason}`
+          ? `refused block ${event.hash.slice(0, 16)} from ${event.from}: ${event.reason}${event.detail ? ` (${event.detail})` : ''}`
           : event.from === 'self'
             ? `mined block ${event.hash.slice(0, 16)} at height ${event.height}; broadcasting`
             : undefined;

@@ -3,6 +3,7 @@
  * commander's InvalidArgumentError with the reason, which commander prints as
  * `error: option '--x <v>' argument 'y' is invalid. <reason>` and exits 1.
  */
+import { quote } from '../primitives/quote.js';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option } from 'commander';
 import { FormatError, base64ToBytes, hexToBytes } from '../primitives/bytes.js';
@@ -23,11 +24,19 @@ export const targetOption = (text: string): bigint => edge(() => parseTarget(tex
 
 export const hashOption = (text: string): Uint8Array => edge(() => hexToBytes(text, 'hash', HASH_BYTES));
 
+/** A block hash as 64 hex digits, kept as lower-case hex. */
+export const hashHexOption = (text: string): string =>
+  edge(() => {
+    hexToBytes(text.trim(), 'hash', HASH_BYTES);
+    return text.trim().toLowerCase();
+  });
+
 export const base64Option = (text: string): Uint8Array => edge(() => base64ToBytes(text, 'data'));
 
 export function integerOption(name: string, min: number, max: number): (text: string) => number {
   return (text: string) => {
-    if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError(`${name} must be a whole number, got "${text}"`);
+    if (!/^\d+$/.test(text.trim()))
+      throw new InvalidArgumentError(`${name} must be a whole number, got ${quote(text)}`);
     const value = Number(text);
     if (value < min || value > max) throw new InvalidArgumentError(`${name} must be between ${min} and ${max}`);
     return value;
@@ -40,7 +49,7 @@ export const threadsOption = (text: string): number =>
 
 export function engineOption(text: string): EngineName {
   if (!isEngineName(text))
-    throw new InvalidArgumentError(`unknown engine "${text}" (choose from ${ENGINE_NAMES.join(', ')})`);
+    throw new InvalidArgumentError(`unknown engine ${quote(text)} (choose from ${ENGINE_NAMES.join(', ')})`);
   return text;
 }
 

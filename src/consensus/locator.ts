@@ -2,17 +2,17 @@
  * Block locators, as Bitcoin's getheaders uses them: a short list of main-chain hashes,
  * dense near the head and exponentially sparser towards the root, that lets a peer find
  * the last block two chains share in one round trip, with a reply that is small when the
- * chains mostly agree.
+ * chains mostly agree. Both directions use the tree's main-chain index: building a locator
+ * is O(log n), answering one O(locator + reply).
  */
 import type { BlockTree, TreeEntry } from './block-tree.js';
 
 /** Hashes at heights head, head-1, ..., head-9, then steps doubling, and always the root. */
 export function buildLocator(tree: BlockTree, maxHashes = 32): string[] {
-  const chain = tree.mainChain();
   const hashes: string[] = [];
   let step = 1;
-  for (let height = chain.length - 1; height > 0 && hashes.length < maxHashes - 1; height -= step) {
-    hashes.push(chain[height]!.hash);
+  for (let height = tree.head.height; height > 0 && hashes.length < maxHashes - 1; height -= step) {
+    hashes.push(tree.mainAt(height)!.hash);
     if (hashes.length >= 10) step *= 2;
   }
   hashes.push(tree.root.hash);
@@ -25,16 +25,13 @@ export function buildLocator(tree: BlockTree, maxHashes = 32): string[] {
  * "from the start": the answer then begins with the root itself.
  */
 export function blocksAfterLocator(tree: BlockTree, locator: readonly string[], limit: number): TreeEntry[] {
-  const chain = tree.mainChain();
   let from = 0;
-  let found = false;
   for (const hash of locator) {
     const entry = tree.get(hash);
-    if (entry && chain[entry.height] === entry) {
+    if (entry && tree.isMain(entry)) {
       from = entry.height + 1;
-      found = true;
       break;
     }
   }
-  return chain.slice(found ? from : 0, (found ? from : 0) + limit);
+  return tree.mainChain().slice(from, from + limit);
 }

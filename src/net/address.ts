@@ -2,6 +2,7 @@
  * Peer addresses as the seed spells them: `host:port`, where `host` alone means port 5000.
  * Parsed and checked here, at the edge, with a reason for every refusal.
  */
+import { quote } from '../primitives/quote.js';
 import { isIP } from 'node:net';
 
 export const DEFAULT_PORT = 5000;
@@ -24,15 +25,16 @@ export function parseAddress(text: string, options: { allowAnyPort?: boolean } =
   const colon = spelled.lastIndexOf(':');
   const host = colon === -1 ? spelled : spelled.slice(0, colon);
   const portText = colon === -1 ? String(DEFAULT_PORT) : spelled.slice(colon + 1);
-  if (host.length === 0) throw new AddressError(`address "${text}" has no host (expected host:port)`);
+  if (host.length === 0) throw new AddressError(`address ${quote(text)} has no host (expected host:port)`);
   if (isIP(host) !== 4 && !HOSTNAME.test(host)) {
-    throw new AddressError(`address "${text}": "${host}" is not an IPv4 address or a host name`);
+    throw new AddressError(`address ${quote(text)}: ${quote(host)} is not an IPv4 address or a host name`);
   }
-  if (!/^\d{1,5}$/.test(portText)) throw new AddressError(`address "${text}": port "${portText}" is not a number`);
+  if (!/^\d{1,5}$/.test(portText))
+    throw new AddressError(`address ${quote(text)}: port ${quote(portText)} is not a number`);
   const port = Number(portText);
   const lowest = options.allowAnyPort ? 0 : 1;
   if (port < lowest || port > 65_535) {
-    throw new AddressError(`address "${text}": port must be between ${lowest} and 65535, got ${port}`);
+    throw new AddressError(`address ${quote(text)}: port must be between ${lowest} and 65535, got ${port}`);
   }
   return { host, port };
 }
@@ -52,4 +54,38 @@ export function formatAddress(address: PeerAddress): string {
 
 export function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
   return a.host === b.host && a.port === b.port;
+}
+
+/** Hosts that mean "this machine" wherever a node is bound: the wildcard and the loopback network. */
+function isThisMachine(host: string, localHosts: ReadonlySet<string>): boolean {
+  return host === '0.0.0.0' || host.startsWith('127.') || localHosts.has(host);
+}
+
+/**
+ * True when a datagram sent to `peer` would come back to this node, bound at `self`: the
+ * same port, and the same host, or one of the two is the wildcard 0.0.0.0 and the other an
+ * address of this machine (`localHosts`: its interfaces' addresses). Host names must be
+ * resolved to addresses first.
+ */
+export function isOwnAddress(
+  peer: PeerAddress,
+  self: PeerAddress,
+  localHosts: ReadonlySet<string> = new Set(),
+): boolean {
+  if (peer.port !== self.port) return false;
+  if (peer.host === self.host) return true;
+  if (self.host === '0.0.0.0') return isThisMachine(peer.host, localHosts);
+  if (peer.host === '0.0.0.0') return isThisMachine(self.host, localHosts);
+  return false;
+}
+
+/** The list without repeats (the first of each address kept), in order. */
+export function uniqueAddresses(addresses: readonly PeerAddress[]): PeerAddress[] {
+  const seen = new Set<string>();
+  return addresses.filter((address) => {
+    const key = formatAddress(address);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -8,15 +8,19 @@ import { MAX_DATAGRAM_BYTES } from '../primitives/limits.js';
 import { type PeerAddress, formatAddress } from './address.js';
 
 export type DatagramListener = (payload: Uint8Array, from: PeerAddress) => void;
+export type SendErrorListener = (peer: PeerAddress, message: string) => void;
 
 export interface Transport {
   /** The address this node is bound to (with the real port when bound to port 0). */
   readonly address: PeerAddress;
-  /** Sends one datagram; resolves once it has left (or failed, which is reported, never thrown). */
+  /**
+   * Sends one datagram; resolves once it has left or failed. A failure (a datagram too large,
+   * an unreachable host) is reported to the send-error listeners, never thrown.
+   */
   send(peer: PeerAddress, payload: Uint8Array): Promise<void>;
   onDatagram(listener: DatagramListener): void;
   /** Called with a one-line description when a send fails (unreachable host, ...). */
-  onSendError(listener: (peer: PeerAddress, message: string) => void): void;
+  onSendError(listener: SendErrorListener): void;
   close(): Promise<void>;
 }
 
@@ -26,7 +30,7 @@ export class BindError extends Error {
 
 export class UdpTransport implements Transport {
   readonly #socket: Socket;
-  readonly #sendErrorListeners: Array<(peer: PeerAddress, message: string) => void> = [];
+  readonly #sendErrorListeners: SendErrorListener[] = [];
   #address: PeerAddress;
   #closed = false;
 
@@ -34,9 +38,7 @@ export class UdpTransport implements Transport {
     this.#socket = socket;
     this.#address = address;
     // After binding, a socket error (an ICMP report on some systems) must not crash the node.
-    socket.on('error', (error) => {
-      for (const listener of this.#sendErrorListeners) listener(this.#address, error.message);
-    });
+    socket.on('error', (error) => this.#reportSendError(this.#address, error.message));
   }
 
   /** Binds a UDP socket on host:port (port 0: any free port). Fails with a one-line BindError. */
@@ -73,13 +75,20 @@ export class UdpTransport implements Transport {
   send(peer: PeerAddress, payload: Uint8Array): Promise<void> {
     if (this.#closed) return Promise.resolve();
     if (payload.length > MAX_DATAGRAM_BYTES) {
-      throw new RangeError(`datagram of ${payload.length} bytes is over ${MAX_DATAGRAM_BYTES}`);
+      this.#reportSendError(peer, `datagram of ${payload.length} bytes is over ${MAX_DATAGRAM_BYTES}`);
+      return Promise.resolve();
     }
     return new Promise((resolve) => {
-      this.#socket.send(payload, peer.port, peer.host, (error) => {
-        if (error) for (const listener of this.#sendErrorListeners) listener(peer, error.message);
+      try {
+        this.#socket.send(payload, peer.port, peer.host, (error) => {
+          if (error) this.#reportSendError(peer, error.message);
+          resolve();
+        });
+      } catch (error) {
+        // dgram throws synchronously on arguments it refuses (a bad port, a closed socket).
+        this.#reportSendError(peer, (error as Error).message);
         resolve();
-      });
+      }
     });
   }
 
@@ -92,8 +101,12 @@ export class UdpTransport implements Transport {
     });
   }
 
-  onSendError(listener: (peer: PeerAddress, message: string) => void): void {
+  onSendError(listener: SendErrorListener): void {
     this.#sendErrorListeners.push(listener);
+  }
+
+  #reportSendError(peer: PeerAddress, message: string): void {
+    for (const listener of this.#sendErrorListeners) listener(peer, message);
   }
 
   close(): Promise<void> {

@@ -1,35 +1,40 @@
 /**
- * The seed's `Miner.run` (SPEC 4), done properly: one transport, one block tree, one nonce
- * miner (the worker pool), wired together. No argv, no printing: everything it has to say
- * is a NodeEvent.
+ * A miner node (docs/protocol.md): one transport, one block tree under its network's rules,
+ * one nonce miner (the worker pool; none with --no-mine), an optional block store, wired
+ * together. No argv, no printing: everything it has to say is a NodeEvent.
  *
- *   1. The genesis miner mines `Genesis` on the all-zero parent and broadcasts it; every
- *      other node takes the first valid block it receives as its genesis.
- *   2. Mine on the head with the payload `host:port:i`, i = own blocks accepted so far.
- *   3. A block mined here and accepted is stored (when a block log is given), then
- *      broadcast to every peer but this node. A received block that is accepted and moves
- *      the head preempts the search at once; mining restarts on the new head. A refused
- *      block is reported with its reason.
+ * The tutorial's flow: the genesis miner mines the genesis block and broadcasts it; every
+ * other node takes the first genesis it receives, which also tells it the network's rules.
+ * Then mine on the head, tagged `host:port:i` (i = own blocks accepted so far, the genesis
+ * not counted); broadcast each own block to every peer; a received block that moves the
+ * head preempts the search; a refused block is reported with its reason.
  *
- * Beyond the seed (the extended protocol of net/messages.ts, spoken only to peers that have
- * shown they speak it): a valid block whose parent is unknown waits in a bounded orphan
- * pool while the chain it needs is requested; every few seconds the node says hello (height
- * and head) to extended peers, and a peer that is behind asks for what it lacks with a
- * block locator, so late joiners and healed partitions catch up and lost datagrams are
- * made good. Every peer has a datagram and request budget, and peers that keep sending
- * invalid data are banned for a while.
+ * Every block, however it arrives (mined here, gossiped, synced, waiting for its parent
+ * or for its time), goes through one door, #connect: the tree checks and appends it, the
+ * store gets it (one durable write per batch), and nothing is sent about it until it is
+ * on disk.
+ *
+ * Beyond the tutorial, spoken only to peers that have shown they speak it (the tutorial's
+ * listener dies on anything but a block): hellos, getblocks with a locator and getdata
+ * (sync.ts), so late joiners, lossy links and healed partitions converge; address
+ * validation tokens and the 3x anti-amplification limit; per-peer and per-host budgets and
+ * bans (net/peers.ts); bounded orphans, early blocks and side branches.
  */
 import { Block } from '../primitives/block.js';
 import { DEFAULT_TARGET, formatTarget } from '../primitives/target.js';
-import { BlockTree, type TieBreak, type TreeEntry } from '../consensus/block-tree.js';
-import { OrphanPool, type OrphanPoolLimits } from '../consensus/orphan-pool.js';
+import { type AppendVerdict, BlockTree, type TreeEntry, type TreeLimits } from '../consensus/block-tree.js';
 import { blocksAfterLocator, buildLocator } from '../consensus/locator.js';
-import { renderTree } from '../consensus/tree-view.js';
+import { OrphanPool, type OrphanPoolLimits } from '../consensus/orphan-pool.js';
+import { type NetworkConfig, rulesForGenesis } from '../consensus/rules/index.js';
+import type { NetworkRules, RefusalReason } from '../consensus/rules/rules.js';
+import { WaitingRoom } from '../consensus/waiting-room.js';
 import { type PeerAddress, formatAddress, sameAddress } from '../net/address.js';
+import { AddressTokens } from '../net/address-token.js';
 import {
+  type Auth,
   type Message,
   decodeMessage,
-  encodeExtendedBlock,
+  encodeBlockMessage,
   encodeGetBlocks,
   encodeGetData,
   encodeHello,
@@ -37,6 +42,7 @@ import {
 import { type Peer, type PeerLimits, PeerTable } from '../net/peers.js';
 import type { Transport } from '../net/transport.js';
 import type { NodeEvent, NodeEventListener } from './events.js';
+import { MAX_REPLY_BYTES, SYNC_BATCH, SyncState } from './sync.js';
 
 /** The part of the worker pool a node needs (MinerPool implements it; tests may fake it). */
 export interface NonceMiner {
@@ -53,85 +59,135 @@ export interface NonceMiner {
   readonly threads: number;
 }
 
-/** Where accepted blocks go before they are announced (store/block-log.ts implements it). */
-export interface BlockSink {
-  append(block: Block): void;
+/** Where accepted blocks are kept (the CLI adapts store/block-log.ts to it). Every call is durable on return. */
+export interface BlockStore {
+  /** Called once with the genesis of a new chain, before any append: the store learns the network. */
+  begin(genesis: Block, rules: NetworkRules): void;
+  /** Appends blocks, in acceptance order, with one durable write for the lot. */
+  append(blocks: readonly Block[]): void;
+  /** Rewrites the store to hold exactly `blocks` (acceptance order, parents first), crash-safely. */
+  compact(blocks: Iterable<Block>): void;
 }
 
 export interface MinerNodeOptions {
   transport: Transport;
-  miner: NonceMiner;
-  /** The seed's `others`: every peer to broadcast to (this node's own address is skipped). */
+  /** The nonce miner; without one the node follows the chain without mining (--no-mine). */
+  miner?: NonceMiner;
+  /** The tutorial's `others`: every peer to broadcast to (this node's own address is skipped). */
   peers: PeerAddress[];
+  /** Mine the genesis block: its data and target come from `genesisTemplate`. */
   genesis: boolean;
-  target?: bigint;
-  tieBreak?: TieBreak;
+  /** What the genesis block this node mines holds (default: the tutorial's `Genesis` at the seed target). */
+  genesisTemplate?: (now: number) => { data: Uint8Array; target: bigint };
+  /** How a genesis picks the network's rules. */
+  network: NetworkConfig;
+  treeLimits?: TreeLimits;
+  /** Drop side branches forking more than this many blocks below the head ('off': keep them; default: the network's). */
+  pruneDepth?: number | 'off';
   /** Stop (resolve run()) once the head reaches this height. */
   stopAtHeight?: number;
   /** How often a hashrate event is emitted, in ms (0: never). */
   hashrateIntervalMs?: number;
   /** How often to say hello to extended peers, in ms (0: never). */
-  syncIntervalMs?: number;
+  helloIntervalMs?: number;
+  /** How often to look for stalled syncs and early blocks whose time has come, in ms (0: never). */
+  tickIntervalMs?: number;
+  /** How often to offer the genesis to configured peers not heard from yet, in ms (0: never). */
+  beaconIntervalMs?: number;
   /** A tree restored from disk: the node resumes on its head instead of waiting for a genesis. */
   tree?: BlockTree;
-  /** Every block accepted is appended here before anything is sent about it. */
-  store?: BlockSink;
+  /** Every block accepted is stored here before anything is sent about it. */
+  store?: BlockStore;
   peerLimits?: PeerLimits;
   orphanLimits?: OrphanPoolLimits;
   now?: () => number;
+  tokens?: AddressTokens;
 }
-
-/** Blocks asked for in one getblocks, and the bytes one answer may take at most. */
-const SYNC_BATCH = 250;
-const MAX_REPLY_BYTES = 1024 * 1024;
-/** A node does not ask the same peer to sync more often than this. */
-const SYNC_REQUEST_GAP_MS = 500;
 
 export interface NodeStats {
   junk: number;
   dropped: number;
+  throttled: number;
   orphans: number;
   orphanBytes: number;
+  waiting: number;
   peers: number;
   extendedPeers: number;
+  sideBlocks: number;
+  sideBytes: number;
 }
+
+/** A configured peer not heard from gets the genesis this often at first, then less and less. */
+const BEACON_BACKOFF_AFTER = 12;
+const MAX_BEACON_GAP_MS = 5 * 60_000;
+/** Relays of a new head, and hellos, go to at most this many extended peers. */
+const MAX_RELAY_PEERS = 16;
+const MAX_HELLO_PEERS = 64;
+/** Compact the store when its records of dropped blocks pass this many bytes and half the live ones. */
+const COMPACT_DEAD_BYTES = 8 * 1024 * 1024;
+/** Bytes a stored record costs besides the block's data (header, parent hash, nonce). */
+const RECORD_OVERHEAD = 48;
+/** Refusals that count against the sender (junk that cost work to check). Others are honest races. */
+const PENALIZED: ReadonlySet<RefusalReason> = new Set<RefusalReason>([
+  'bad-genesis',
+  'bad-pow',
+  'bad-payload',
+  'bad-height',
+  'time-too-old',
+  'bad-target',
+  'bad-tx',
+  'bad-coinbase',
+  'second-genesis',
+]);
 
 export class MinerNode {
   readonly transport: Transport;
-  readonly target: bigint;
   readonly peers: PeerAddress[];
   readonly #options: MinerNodeOptions;
-  readonly #miner: NonceMiner;
+  readonly #miner: NonceMiner | undefined;
   readonly #listeners: NodeEventListener[] = [];
   readonly #peerTable: PeerTable;
   readonly #orphans: OrphanPool;
+  readonly #waiting = new WaitingRoom();
+  readonly #sync = new SyncState();
+  readonly #tokens: AddressTokens;
   readonly #now: () => number;
-  readonly #lastSyncRequest = new Map<string, number>();
+  readonly #beacons = new Map<string, { attempts: number; next: number }>();
   #tree: BlockTree | undefined;
   #ownBlocks = 0;
-  #miningOn: TreeEntry | undefined;
+  #mining: { parent: TreeEntry; startedAt: number } | undefined;
   #junk = 0;
   #dropped = 0;
+  #throttled = 0;
   #stopped = false;
   #resolveRun: ((reason: string) => void) | undefined;
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #pendingSends = new Set<Promise<void>>();
+  /** Accepted blocks not yet in the store, and what waits for them to be there. */
+  #unsaved: Block[] = [];
+  #afterSave: Array<() => void> = [];
+  #saveScheduled = false;
+  #liveBytes = 0;
+  #deadBytes = 0;
 
   constructor(options: MinerNodeOptions) {
     this.#options = options;
     this.transport = options.transport;
     this.#miner = options.miner;
-    this.target = options.target ?? DEFAULT_TARGET;
     this.#now = options.now ?? Date.now;
     this.#peerTable = new PeerTable(options.peerLimits, this.#now);
     this.#orphans = new OrphanPool(options.orphanLimits);
+    this.#tokens = options.tokens ?? new AddressTokens();
     const self = options.transport.address;
     this.peers = options.peers.filter((peer) => !sameAddress(peer, self));
     this.#tree = options.tree;
     if (this.#tree) {
-      // Resume the payload counter where this node left off.
-      const mine = new TextEncoder().encode(`${this.name}:`);
-      for (const entry of this.#tree.entries()) if (startsWith(entry.block.data, mine)) this.#ownBlocks++;
+      // Resume the tag counter where this node left off.
+      const mine = `${this.name}:`;
+      for (const entry of this.#tree.entries()) {
+        if (this.#tree.rules.minerTag(entry.block, entry.facts)?.startsWith(mine)) this.#ownBlocks++;
+        this.#liveBytes += entry.block.data.length + RECORD_OVERHEAD;
+      }
     }
   }
 
@@ -143,6 +199,10 @@ export class MinerNode {
     return formatAddress(this.transport.address);
   }
 
+  get mining(): boolean {
+    return this.#miner !== undefined;
+  }
+
   /** Datagrams that were not blocks or messages, or did not decode. */
   get junkCount(): number {
     return this.#junk;
@@ -152,11 +212,24 @@ export class MinerNode {
     return {
       junk: this.#junk,
       dropped: this.#dropped,
+      throttled: this.#throttled,
       orphans: this.#orphans.size,
       orphanBytes: this.#orphans.bytes,
+      waiting: this.#waiting.size,
       peers: this.#peerTable.size,
       extendedPeers: this.#peerTable.extendedPeers().length,
+      sideBlocks: this.#tree?.side.blocks ?? 0,
+      sideBytes: this.#tree?.side.bytes ?? 0,
     };
+  }
+
+  /** The peers this node has heard from, most recent first (for the API and the view). */
+  peerList(): readonly Peer[] {
+    return this.#peerTable.list();
+  }
+
+  isBanned(peer: Peer): boolean {
+    return this.#peerTable.isBanned(peer);
   }
 
   onEvent(listener: NodeEventListener): void {
@@ -170,32 +243,28 @@ export class MinerNode {
     this.transport.onSendError((peer, message) =>
       this.#emit({ event: 'warning', message: `send to ${formatAddress(peer)} failed: ${message}` }),
     );
-    const hashrateEvery = this.#options.hashrateIntervalMs ?? 2_000;
-    if (hashrateEvery > 0) {
-      this.#timers.push(
-        setInterval(() => {
-          const { hashesPerSecond, perWorker } = this.#miner.hashrate();
-          this.#emit({
-            event: 'hashrate',
-            hashes_per_second: Math.round(hashesPerSecond),
-            ...(perWorker ? { per_thread: perWorker.map(Math.round) } : {}),
-          });
-        }, hashrateEvery),
-      );
-    }
-    const syncEvery = this.#options.syncIntervalMs ?? 2_000;
-    if (syncEvery > 0) this.#timers.push(setInterval(() => this.#sayHello(), syncEvery));
+    const every = (ms: number | undefined, fallback: number, action: () => void): void => {
+      const interval = ms ?? fallback;
+      if (interval > 0) this.#timers.push(setInterval(action, interval));
+    };
+    if (this.#miner) every(this.#options.hashrateIntervalMs, 2_000, () => this.#reportHashrate());
+    every(this.#options.helloIntervalMs, 2_000, () => this.#sayHello());
+    every(this.#options.tickIntervalMs, 250, () => this.#tick());
+    every(this.#options.beaconIntervalMs, 5_000, () => this.#beacon());
+    const tree = this.#tree;
     this.#emit({
       event: 'listening',
       address: this.name,
-      engine: this.#miner.engine,
-      threads: this.#miner.threads,
-      target: formatTarget(this.target),
-      genesis: this.#options.genesis && !this.#tree,
+      engine: this.#miner?.engine ?? null,
+      threads: this.#miner?.threads ?? 0,
+      target: formatTarget(
+        tree ? tree.rules.nextTarget(tree.head) : (this.#options.network.seed.target ?? DEFAULT_TARGET),
+      ),
+      genesis: this.#options.genesis && !tree,
+      mining: this.#miner !== undefined,
     });
-    if (this.#tree) {
-      const head = this.#tree.head;
-      this.#emit({ event: 'head', height: head.height, hash: head.hash });
+    if (tree) {
+      this.#emitHead(tree.head);
       if (!this.#reachedStopHeight()) this.#mineOnHead();
     } else if (this.#options.genesis) {
       void this.#mineGenesis();
@@ -203,15 +272,18 @@ export class MinerNode {
     return finished;
   }
 
-  /** Stops mining and closes the transport; sends already started are let out first. */
+  /** Stops mining and closes the transport; what was accepted is stored, and sends already started are let out. */
   async stop(reason = 'stopped'): Promise<void> {
+    if (this.#stopped) return;
+    this.#save();
+    // Saving may have failed and stopped the node already.
     if (this.#stopped) return;
     this.#stopped = true;
     for (const timer of this.#timers) clearInterval(timer);
-    this.#miner.cancel();
+    this.#miner?.cancel();
     await Promise.all(this.#pendingSends);
     await this.transport.close();
-    await this.#miner.close();
+    await this.#miner?.close();
     const tree = this.#tree;
     const head = tree?.head;
     this.#emit({
@@ -220,7 +292,6 @@ export class MinerNode {
       hash: head?.hash ?? '',
       chain: tree ? tree.mainChain().map((entry) => entry.hash) : [],
       reason,
-      ...(tree ? { tree: renderTree(tree, { foldAfter: 30 }) } : {}),
     });
     this.#resolveRun?.(reason);
   }
@@ -229,36 +300,31 @@ export class MinerNode {
     for (const listener of this.#listeners) listener(event);
   }
 
-  async #mineGenesis(): Promise<void> {
-    const template = new Block('Genesis');
-    let outcome: Awaited<ReturnType<NonceMiner['mine']>>;
-    try {
-      outcome = await this.#miner.mine({ prefix: template.prefix(), target: this.target });
-    } catch (error) {
-      this.#minerFailed(error);
-      return;
-    }
-    if (outcome.status !== 'found' || this.#stopped || this.#tree) return;
-    const genesis = template.withNonce(outcome.nonce);
-    this.#options.store?.append(genesis);
-    this.#startChain(genesis, 'self');
-    this.#ownBlocks++;
-    this.#broadcast(genesis, 0);
+  #emitHead(head: TreeEntry): void {
+    const network = this.#tree!.rules.network;
+    this.#emit({
+      event: 'head',
+      height: head.height,
+      hash: head.hash,
+      ...(network === 'powchain' ? { time: head.facts.time, target: '0x' + head.facts.target.toString(16) } : {}),
+    });
   }
 
-  #startChain(root: Block, from: string): void {
-    this.#tree = new BlockTree(root, { target: this.target, tieBreak: this.#options.tieBreak ?? 'random' });
-    const entry = this.#tree.root;
-    this.#emit({ event: 'genesis', hash: entry.hash, from });
-    this.#emit({ event: 'block', hash: entry.hash, height: 0, from, status: 'accepted' });
-    this.#emit({ event: 'head', height: 0, hash: entry.hash });
-    this.#connectOrphans(entry);
-    this.#afterAppend(entry, from);
+  #reportHashrate(): void {
+    const { hashesPerSecond, perWorker } = this.#miner!.hashrate();
+    this.#emit({
+      event: 'hashrate',
+      hashes_per_second: Math.round(hashesPerSecond),
+      ...(perWorker ? { per_thread: perWorker.map(Math.round) } : {}),
+    });
   }
+
+  // ---------------------------------------------------------------------------------------
+  // Receiving
 
   #receive(payload: Uint8Array, from: PeerAddress): void {
     if (this.#stopped) return;
-    const admission = this.#peerTable.admit(from);
+    const admission = this.#peerTable.admit(from, payload.length);
     if (!admission.ok) {
       this.#dropped++;
       return;
@@ -271,206 +337,375 @@ export class MinerNode {
       this.#penalize(peer, 'malformed datagrams');
       return;
     }
+    this.#authenticate(peer, decoded.message.auth);
     this.#handle(decoded.message, peer);
   }
 
+  /** Keeps the token a peer gave us, and validates a peer that echoed ours. */
+  #authenticate(peer: Peer, auth: Auth): void {
+    if (auth.token) peer.echo = auth.token;
+    if (auth.echo && !peer.validated && this.#tokens.verify(peer.key, auth.echo)) this.#peerTable.validate(peer);
+  }
+
   #handle(message: Message, peer: Peer): void {
+    if (message.type !== 'block' && !peer.extended) {
+      this.#introduce(peer);
+      return;
+    }
     switch (message.type) {
       case 'block':
         this.#onBlock(message.block, message.extended, peer);
         return;
       case 'hello':
-        this.#onHello(message.height, message.head, peer);
+        this.#onHello(message, peer);
         return;
       case 'getblocks':
-        if (this.#tree && this.#peerTable.allowRequest(peer)) {
-          this.#sendEntries(blocksAfterLocator(this.#tree, message.locator, message.limit), peer.address);
-        }
+        this.#onGetBlocks(message.locator, message.limit, peer);
         return;
-      case 'getdata': {
-        const entry = this.#tree?.get(message.hash);
-        if (entry && this.#peerTable.allowRequest(peer)) this.#sendEntries([entry], peer.address);
+      case 'getdata':
+        this.#onGetData(message.hash, peer);
         return;
-      }
     }
   }
 
   #onBlock(block: Block, extended: boolean, peer: Peer): void {
-    const sender = peer.key;
     const tree = this.#tree;
-    if (!block.verifyProofOfWork(this.target)) {
-      this.#emit({ event: 'block', hash: block.hashHex(), from: sender, status: 'rejected', reason: 'bad-pow' });
-      this.#penalize(peer, 'blocks with invalid proof of work');
+    if (!tree) {
+      this.#onBlockWithoutChain(block, extended, peer);
+      return;
+    }
+    const work = tree.rules.checkWork(block);
+    if (!work.ok) {
+      this.#refused(block.hashHex(), peer.key, work.reason, work.detail);
+      this.#penalizeFor(peer, work.reason);
       return;
     }
     // Only a block with valid work marks its sender as speaking the extended protocol: a
-    // cheap spoofed hello claiming a seed peer's address must never make this node send
-    // that peer a message its listener would die on.
+    // cheap spoofed message claiming a tutorial miner's address must never make this node
+    // send that miner something its listener would die on.
     if (extended) peer.extended = true;
-    if (!tree) {
-      // Without a chain yet. A genesis block starts it. Any other block starts it too when
-      // nobody can tell us more (the seed takes the first block it receives, unchecked);
-      // when a peer speaks the extended protocol, the block waits and the chain is asked for.
-      const extendedPeer = peer.extended ? peer.address : this.#peerTable.extendedPeers()[0];
-      if (block.isGenesis || !extendedPeer) {
-        this.#startChain(block, sender);
-      } else {
-        this.#keepOrphan(block, peer);
-        this.#requestSync(extendedPeer, []);
-      }
-      return;
-    }
-    const checked = tree.check(block);
-    if (checked.ok) {
-      this.#accept(block, sender);
-      return;
-    }
-    if (checked.reason === 'unknown-parent') {
-      this.#keepOrphan(block, peer);
-      const source = peer.extended ? peer.address : this.#peerTable.extendedPeers()[0];
-      if (source) this.#requestSync(source, buildLocator(tree), this.#orphans.missingAncestor(block.hashHex()));
-      return;
-    }
-    this.#emit({ event: 'block', hash: block.hashHex(), from: sender, status: 'rejected', reason: checked.reason });
-    if (checked.reason === 'second-genesis') this.#penalize(peer, 'blocks of another chain');
-  }
-
-  #keepOrphan(block: Block, peer: Peer): void {
-    const kept = this.#orphans.add(block, peer.key);
-    this.#emit({
-      event: 'block',
-      hash: block.hashHex(),
-      from: peer.key,
-      status: 'rejected',
-      reason: kept.ok ? 'unknown-parent' : kept.reason,
-      ...(kept.ok ? { orphan: true } : {}),
-    });
-  }
-
-  #onHello(height: number, head: string, peer: Peer): void {
-    if (!peer.extended) return;
-    const tree = this.#tree;
-    if (!tree) {
-      this.#requestSync(peer.address, []);
-      return;
-    }
-    // A head we lack, at least as high as ours: ask for the chain that leads to it.
-    if (height >= tree.head.height && !tree.has(head)) this.#requestSync(peer.address, buildLocator(tree));
-  }
-
-  /** Asks `peer` for its main chain after our locator (and for one missing block, if named). */
-  #requestSync(peer: PeerAddress, locator: string[], missing?: string): void {
-    const key = formatAddress(peer);
-    const now = this.#now();
-    if (now - (this.#lastSyncRequest.get(key) ?? -Infinity) < SYNC_REQUEST_GAP_MS) return;
-    this.#lastSyncRequest.set(key, now);
-    if (this.#lastSyncRequest.size > 4_096) this.#lastSyncRequest.clear();
-    this.#send(peer, encodeGetBlocks(locator, SYNC_BATCH));
-    if (missing) this.#send(peer, encodeGetData(missing));
-  }
-
-  #sayHello(): void {
-    const tree = this.#tree;
-    if (!tree || this.#stopped) return;
-    const hello = encodeHello(tree.head.height, tree.head.hash, tree.root.hash);
-    for (const peer of this.#peerTable.extendedPeers().slice(0, 64)) this.#send(peer, hello);
-  }
-
-  /** Appends a block (stored first) and connects the orphans waiting for it. */
-  #accept(block: Block, from: string): void {
-    const tree = this.#tree!;
-    const previousHead = tree.head;
-    this.#options.store?.append(block);
-    const verdict = tree.append(block);
-    if (!verdict.ok) {
-      this.#emit({ event: 'block', hash: verdict.hash, from, status: 'rejected', reason: verdict.reason });
-      return;
-    }
-    this.#emit({ event: 'block', hash: verdict.entry.hash, height: verdict.entry.height, from, status: 'accepted' });
-    this.#connectOrphans(verdict.entry);
-    this.#afterAppend(previousHead, from);
+    else peer.plain = true;
+    this.#offer(block, peer);
   }
 
   /**
-   * After blocks were appended: reports a new head and relays it to extended peers (never
-   * a block of this node's: those were broadcast already); then stops at --stop-at-height,
-   * or makes sure the search runs on the head (preempting a search on an older one).
+   * A block offered by a peer to a node that has a chain: accepted, kept for later, or
+   * refused. `retry`: it comes back from the waiting room, whose refusal was reported already.
    */
-  #afterAppend(previousHead: TreeEntry, from: string): void {
-    const head = this.#tree!.head;
-    if (head !== previousHead) {
-      this.#emit({ event: 'head', height: head.height, hash: head.hash });
-      // A seed peer must get each block at most once, from its miner: relays go to extended peers only.
-      if (from !== 'self') {
-        for (const peer of this.#peerTable.extendedPeers().slice(0, 16)) {
-          if (formatAddress(peer) !== from) this.#send(peer, encodeExtendedBlock(head.block, head.height));
-        }
-      }
+  #offer(block: Block, peer: Peer, retry = false): void {
+    const previousHead = this.#tree!.head;
+    const checked = this.#connect(block, peer.key);
+    if (checked.ok) {
+      this.#connectOrphans(checked.entry);
+      this.#afterAppend(previousHead, peer.key);
+      if (peer.extended && this.#sync.noteBlock(peer.key, this.#now())) this.#requestSync(peer);
+      return;
     }
-    // A no-op while the search already runs on the head.
-    if (!this.#reachedStopHeight()) this.#mineOnHead();
+    switch (checked.reason) {
+      case 'unknown-parent': {
+        const kept = this.#orphans.add(block, peer.key);
+        this.#emit({
+          event: 'block',
+          hash: block.hashHex(),
+          from: peer.key,
+          status: 'rejected',
+          reason: kept.ok ? 'unknown-parent' : kept.reason,
+          ...(kept.ok ? { orphan: true } : {}),
+        });
+        const source = peer.extended ? peer : this.#peerTable.extendedPeers()[0];
+        if (source) {
+          const missing = this.#orphans.missingAncestor(block.hashHex());
+          if (missing) this.#sendAnswer(source, encodeGetData(missing, this.#auth(source)));
+          this.#requestSync(source);
+        }
+        return;
+      }
+      case 'time-too-new':
+        this.#waiting.add(block, peer.key);
+        if (!retry) this.#refused(block.hashHex(), peer.key, checked.reason, checked.detail);
+        return;
+      default:
+        this.#refused(block.hashHex(), peer.key, checked.reason, checked.detail);
+        if (PENALIZED.has(checked.reason)) this.#penalizeFor(peer, checked.reason);
+    }
+  }
+
+  /** Without a chain yet: a genesis starts it; any other block waits while the chain is asked for. */
+  #onBlockWithoutChain(block: Block, extended: boolean, peer: Peer): void {
+    const extendedPeer = extended ? peer : this.#peerTable.extendedPeers()[0];
+    if (!block.isGenesis && extendedPeer) {
+      // Its work cannot be judged before the genesis tells the rules: the orphan pool's
+      // bounds (per sender too) are what keeps this cheap.
+      if (extended) peer.extended = true;
+      this.#orphans.add(block, peer.key);
+      this.#requestSync(extendedPeer);
+      return;
+    }
+    // A genesis (or, as the tutorial's miner does, the first block when nobody can tell us
+    // more) starts the chain, if this node accepts it: it decides the network's rules.
+    const chosen = rulesForGenesis(block, this.#options.network);
+    if (!chosen.ok) {
+      this.#refused(block.hashHex(), peer.key, chosen.reason, chosen.detail);
+      this.#penalizeFor(peer, chosen.reason);
+      return;
+    }
+    if (extended) peer.extended = true;
+    else peer.plain = true;
+    this.#startChain(block, chosen.rules, peer.key);
+  }
+
+  /**
+   * A message of the extended protocol from an address that has not shown it speaks it
+   * (no valid block, no echoed token): it may be spoofed, even carry a tutorial miner's
+   * address, so it gets nothing but the genesis (a block, which a tutorial miner refuses or
+   * takes as the genesis it waits for) with a token to echo, within the amplification limit.
+   */
+  #introduce(peer: Peer): void {
+    const tree = this.#tree;
+    if (tree) this.#sendAnswer(peer, encodeBlockMessage(tree.root.block, 0, this.#auth(peer)));
+  }
+
+  #onHello(hello: Extract<Message, { type: 'hello' }>, peer: Peer): void {
+    const tree = this.#tree;
+    if (!tree) {
+      this.#requestSync(peer);
+      return;
+    }
+    this.#sync.noteClaim(peer.key, { height: hello.height, head: hello.head, work: hello.work }, this.#now());
+    if (this.#sync.isAhead(peer.key, tree, this.#now())) this.#requestSync(peer);
+  }
+
+  #onGetBlocks(locator: readonly string[], limit: number, peer: Peer): void {
+    const tree = this.#tree;
+    if (!tree || !this.#peerTable.allowRequest(peer)) return;
+    // An address not yet validated gets a hello with a token first, so its next request can
+    // prove the address (and get a full answer).
+    if (!peer.validated) this.#sendAnswer(peer, this.#hello(peer));
+    this.#sendEntries(blocksAfterLocator(tree, locator, limit), peer);
+  }
+
+  #onGetData(hash: string, peer: Peer): void {
+    const entry = this.#tree?.get(hash);
+    if (!entry || !this.#peerTable.allowRequest(peer)) return;
+    this.#sendEntries([entry], peer);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Accepting: the one door every block goes through
+
+  #startChain(root: Block, rules: NetworkRules, from: string): void {
+    const tree = new BlockTree(root, rules, this.#options.treeLimits, from);
+    this.#tree = tree;
+    try {
+      this.#options.store?.begin(root, rules);
+    } catch (error) {
+      this.#storeFailed(error);
+      return;
+    }
+    this.#liveBytes += root.data.length + RECORD_OVERHEAD;
+    this.#emit({ event: 'genesis', hash: tree.root.hash, from, network: rules.network });
+    this.#emit({ event: 'block', hash: tree.root.hash, height: 0, from, status: 'accepted' });
+    this.#emitHead(tree.root);
+    this.#connectOrphans(tree.root);
+    this.#afterAppend(tree.root, from);
+  }
+
+  /**
+   * The door: the tree checks the block (once) and appends it, the store gets it in the
+   * next batch, and the acceptance is reported. A refusal is the caller's to report.
+   */
+  #connect(block: Block, from: string): AppendVerdict {
+    const verdict = this.#tree!.append(block, this.#now(), { origin: from });
+    if (!verdict.ok) return verdict;
+    this.#unsaved.push(block);
+    this.#liveBytes += block.data.length + RECORD_OVERHEAD;
+    this.#scheduleSave();
+    const { entry } = verdict;
+    this.#emit({ event: 'block', hash: entry.hash, height: entry.height, from, status: 'accepted' });
+    this.#dropEntries(verdict.evicted, 'side-budget');
+    return verdict;
   }
 
   /** Connects, breadth first and without recursion, every orphan that descends from `entry`. */
   #connectOrphans(entry: TreeEntry): void {
-    const tree = this.#tree!;
     const waiting = [entry.hash];
     while (waiting.length > 0) {
       for (const { block, sender } of this.#orphans.takeChildren(waiting.pop()!)) {
-        if (!tree.check(block).ok) continue;
-        this.#options.store?.append(block);
-        const verdict = tree.append(block);
-        if (!verdict.ok) continue;
-        this.#emit({
-          event: 'block',
-          hash: verdict.entry.hash,
-          height: verdict.entry.height,
-          from: sender,
-          status: 'accepted',
-        });
-        waiting.push(verdict.entry.hash);
+        const connected = this.#connect(block, sender);
+        if (connected.ok) waiting.push(connected.entry.hash);
+        else this.#refused(connected.hash, sender, connected.reason, connected.detail);
       }
     }
+  }
+
+  /**
+   * After blocks were appended: reports a new head and, once the blocks are stored, relays
+   * it to extended peers (never a block of this node's: those were broadcast already); then
+   * stops at --stop-at-height, or makes sure the search runs on the head.
+   */
+  #afterAppend(previousHead: TreeEntry, from: string): void {
+    const tree = this.#tree!;
+    const head = tree.head;
+    if (head !== previousHead) {
+      this.#emitHead(head);
+      const depth = this.#pruneDepth();
+      if (depth !== undefined) this.#dropEntries(tree.prune(depth), 'pruned');
+      if (from !== 'self') {
+        this.#afterSave.push(() => {
+          // A tutorial miner must get each block at most once, from its miner: relays go to extended peers only.
+          for (const peer of this.#peerTable.extendedPeers().slice(0, MAX_RELAY_PEERS)) {
+            if (peer.key !== from && tree.head === head) {
+              this.#sendAnswer(peer, encodeBlockMessage(head.block, head.height, this.#auth(peer)));
+            }
+          }
+        });
+      }
+    }
+    if (!this.#reachedStopHeight()) this.#mineOnHead();
+  }
+
+  #pruneDepth(): number | undefined {
+    const chosen = this.#options.pruneDepth;
+    return chosen === 'off' ? undefined : (chosen ?? this.#tree?.rules.defaultPruneDepth);
+  }
+
+  #dropEntries(entries: readonly TreeEntry[], why: 'pruned' | 'side-budget'): void {
+    if (entries.length === 0) return;
+    let bytes = 0;
+    for (const entry of entries) bytes += entry.block.data.length + RECORD_OVERHEAD;
+    this.#liveBytes -= bytes;
+    this.#deadBytes += bytes;
+    this.#emit({ event: 'dropped', why, blocks: entries.length, bytes });
+  }
+
+  #refused(hash: string, from: string, reason: string, detail?: string): void {
+    this.#emit({ event: 'block', hash, from, status: 'rejected', reason, ...(detail ? { detail } : {}) });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Storing: blocks accepted in one turn of the event loop are written with one sync, and
+  // what would announce them waits until they are on disk.
+
+  #scheduleSave(): void {
+    if (this.#saveScheduled) return;
+    this.#saveScheduled = true;
+    setImmediate(() => this.#save());
+  }
+
+  #save(): void {
+    this.#saveScheduled = false;
+    if (this.#stopped) return;
+    const blocks = this.#unsaved;
+    this.#unsaved = [];
+    try {
+      if (blocks.length > 0) this.#options.store?.append(blocks);
+      this.#maybeCompact();
+    } catch (error) {
+      this.#storeFailed(error);
+      return;
+    }
+    const actions = this.#afterSave;
+    this.#afterSave = [];
+    for (const action of actions) action();
+  }
+
+  #maybeCompact(): void {
+    const store = this.#options.store;
+    if (!store || this.#deadBytes < COMPACT_DEAD_BYTES || this.#deadBytes < this.#liveBytes / 2) return;
+    const dead = this.#deadBytes;
+    store.compact([...this.#tree!.entries()].map((entry) => entry.block));
+    this.#deadBytes = 0;
+    this.#emit({ event: 'compacted', blocks: this.#tree!.size, dead_bytes: dead });
+  }
+
+  /** A block could not be stored: the node must not announce it, so it stops. */
+  #storeFailed(error: unknown): void {
+    this.#unsaved = [];
+    this.#afterSave = [];
+    this.#emit({ event: 'warning', message: `cannot store blocks: ${(error as Error).message ?? String(error)}` });
+    void this.stop('store failed');
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Mining
+
+  async #mineGenesis(): Promise<void> {
+    const miner = this.#miner;
+    if (!miner) return;
+    const { data, target } = (this.#options.genesisTemplate ?? seedGenesisTemplate(this.#options.network))(this.#now());
+    const template = new Block(data);
+    let outcome: Awaited<ReturnType<NonceMiner['mine']>>;
+    try {
+      outcome = await miner.mine({ prefix: template.prefix(), target });
+    } catch (error) {
+      this.#minerFailed(error);
+      return;
+    }
+    if (outcome.status !== 'found' || this.#stopped || this.#tree) return;
+    const genesis = template.withNonce(outcome.nonce);
+    const chosen = rulesForGenesis(genesis, this.#options.network);
+    if (!chosen.ok) {
+      this.#emit({ event: 'warning', message: `the genesis mined here is not valid: ${chosen.reason}` });
+      void this.stop('bad genesis');
+      return;
+    }
+    this.#startChain(genesis, chosen.rules, 'self');
+    this.#save();
+    this.#broadcast(genesis, 0);
   }
 
   #reachedStopHeight(): boolean {
     const stopAt = this.#options.stopAtHeight;
     const height = this.#tree?.head.height ?? -1;
     if (stopAt === undefined || height < stopAt) return false;
-    void this.stop(`reached height ${height}`);
+    // Stored, then the last broadcasts let out (stop() waits for them), then stopped.
+    setImmediate(() => void this.stop(`reached height ${height}`));
     return true;
   }
 
   /** Starts (or restarts, preempting the running search) mining on the current head. */
-  #mineOnHead(): void {
+  #mineOnHead(refresh = false): void {
     const tree = this.#tree;
-    if (!tree || this.#stopped || this.#miningOn === tree.head) return;
+    const miner = this.#miner;
+    if (!tree || !miner || this.#stopped) return;
+    if (!refresh && this.#mining?.parent === tree.head) return;
+    if (this.#sync.catchingUp(tree, this.#now())) {
+      // A peer has a better chain and its blocks are coming in: mining here now would be wasted.
+      if (this.#mining) miner.cancel();
+      this.#mining = undefined;
+      return;
+    }
     const parent = tree.head;
-    this.#miningOn = parent;
-    const template = new Block(`${this.name}:${this.#ownBlocks}`, parent.block);
+    const now = this.#now();
+    this.#mining = { parent, startedAt: now };
+    const { data } = tree.rules.template(parent, now, `${this.name}:${this.#ownBlocks}`);
+    const template = new Block(data, parent.block);
     // Starting a new job preempts the old one: its promise resolves 'preempted'.
-    this.#miner.mine({ prefix: template.prefix(), target: this.target }).then(
+    miner.mine({ prefix: template.prefix(), target: tree.rules.nextTarget(parent) }).then(
       (outcome) => {
         if (this.#stopped || outcome.status !== 'found') return;
-        if (this.#miningOn === parent) this.#miningOn = undefined;
-        const block = template.withNonce(outcome.nonce);
-        const previousHead = tree.head;
-        if (tree.check(block).ok) {
-          this.#ownBlocks++;
-          // On disk, then announced, then (possibly) the height at which the node stops.
-          this.#options.store?.append(block);
-          const verdict = tree.append(block);
-          if (verdict.ok) {
-            this.#broadcast(block, verdict.entry.height);
-            const { hash, height } = verdict.entry;
-            this.#emit({ event: 'block', hash, height, from: 'self', status: 'accepted' });
-            this.#connectOrphans(verdict.entry);
-          }
-        }
-        this.#afterAppend(previousHead, 'self');
+        if (this.#mining?.parent === parent) this.#mining = undefined;
+        this.#minedBlock(template.withNonce(outcome.nonce));
       },
       (error: unknown) => this.#minerFailed(error),
     );
+  }
+
+  #minedBlock(block: Block): void {
+    const previousHead = this.#tree!.head;
+    const connected = this.#connect(block, 'self');
+    if (connected.ok) {
+      this.#ownBlocks++;
+      // On disk, then announced.
+      this.#save();
+      if (this.#stopped) return;
+      this.#broadcast(block, connected.entry.height);
+      this.#connectOrphans(connected.entry);
+    } else {
+      // A block mined on a head that has just moved on (a duplicate of nothing, a stale fork).
+      this.#refused(connected.hash, 'self', connected.reason, connected.detail);
+    }
+    this.#afterAppend(previousHead, 'self');
   }
 
   /** The miner itself broke (a worker died): nothing to mine with, so the node stops and says why. */
@@ -479,20 +714,113 @@ export class MinerNode {
     void this.stop('miner failed');
   }
 
-  /** Sends a block this node mined to every peer but itself. */
-  #broadcast(block: Block, height: number): void {
-    const payload = encodeExtendedBlock(block, height);
-    for (const peer of this.peers) this.#send(peer, payload);
+  // ---------------------------------------------------------------------------------------
+  // Timers
+
+  #tick(): void {
+    const tree = this.#tree;
+    if (!tree || this.#stopped) return;
+    const now = this.#now();
+    // Early blocks: offered again; those still too early come back to the waiting room.
+    for (const { block, sender } of this.#waiting.takeAll()) {
+      const peer = this.#peerTable.byKey(sender);
+      if (peer) this.#offer(block, peer, true);
+    }
+    // Stalled syncs, and a peer ahead that nobody asked yet.
+    for (const key of this.#sync.peersAhead(tree, now)) {
+      const peer = this.#peerTable.byKey(key);
+      if (peer?.extended && !this.#peerTable.isBanned(peer) && this.#sync.mayRequest(key, now)) this.#requestSync(peer);
+    }
+    // A template that carries a time is renewed while it is mined; a pause for sync ends.
+    const lifetime = tree.rules.templateLifetimeMs;
+    if (this.#mining && lifetime !== undefined && now - this.#mining.startedAt >= lifetime) this.#mineOnHead(true);
+    else if (!this.#mining && !this.#reachedStopHeight()) this.#mineOnHead();
   }
 
-  #sendEntries(entries: TreeEntry[], to: PeerAddress): void {
+  #sayHello(): void {
+    if (!this.#tree || this.#stopped) return;
+    for (const peer of this.#peerTable.extendedPeers().slice(0, MAX_HELLO_PEERS))
+      this.#sendAnswer(peer, this.#hello(peer));
+  }
+
+  /**
+   * Offers the genesis to configured peers that have not shown what they speak: a late
+   * joiner learns the chain this way without anyone sending a tutorial miner anything but a
+   * block (which it refuses, or takes as the genesis it is waiting for).
+   */
+  #beacon(): void {
+    const tree = this.#tree;
+    if (!tree || this.#stopped) return;
+    const now = this.#now();
+    for (const address of this.peers) {
+      const key = formatAddress(address);
+      const known = this.#peerTable.get(address);
+      if (known?.extended || known?.plain) {
+        this.#beacons.delete(key);
+        continue;
+      }
+      const schedule = this.#beacons.get(key) ?? { attempts: 0, next: now };
+      if (now < schedule.next) continue;
+      const interval = this.#options.beaconIntervalMs ?? 5_000;
+      const gap =
+        schedule.attempts < BEACON_BACKOFF_AFTER
+          ? interval
+          : Math.min(MAX_BEACON_GAP_MS, interval * 2 ** (schedule.attempts - BEACON_BACKOFF_AFTER + 1));
+      this.#beacons.set(key, { attempts: schedule.attempts + 1, next: now + gap });
+      this.#send(address, encodeBlockMessage(tree.root.block, 0, { token: this.#tokens.tokenFor(key) }));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Sending
+
+  #auth(peer: Peer): Auth {
+    return { token: this.#tokens.tokenFor(peer.key), ...(peer.echo ? { echo: peer.echo } : {}) };
+  }
+
+  #hello(peer: Peer): string {
+    const tree = this.#tree!;
+    return encodeHello(tree.head.height, tree.head.hash, tree.root.hash, tree.head.chainWork, this.#auth(peer));
+  }
+
+  /** Asks `peer` for its main chain after our locator (from the start when we have no chain). */
+  #requestSync(peer: Peer): void {
+    const now = this.#now();
+    if (!this.#sync.mayRequest(peer.key, now)) return;
+    this.#sync.noteRequest(peer.key, now);
+    const tree = this.#tree;
+    this.#sendAnswer(peer, encodeGetBlocks(tree ? buildLocator(tree) : [], SYNC_BATCH, this.#auth(peer)));
+    const claim = this.#sync.claimOf(peer.key);
+    if (tree && claim)
+      this.#emit({ event: 'sync', from: peer.key, height: tree.head.height, their_height: claim.height });
+  }
+
+  /** Sends a block this node mined to every configured peer but itself. */
+  #broadcast(block: Block, height: number): void {
+    for (const address of this.peers) {
+      const known = this.#peerTable.get(address);
+      const auth = known ? this.#auth(known) : { token: this.#tokens.tokenFor(formatAddress(address)) };
+      this.#send(address, encodeBlockMessage(block, height, auth));
+    }
+  }
+
+  #sendEntries(entries: readonly TreeEntry[], peer: Peer): void {
     let bytes = 0;
     for (const entry of entries) {
-      const payload = encodeExtendedBlock(entry.block, entry.height);
+      const payload = encodeBlockMessage(entry.block, entry.height, this.#auth(peer));
       bytes += payload.length;
-      if (bytes > MAX_REPLY_BYTES) break;
-      this.#send(to, payload);
+      if (bytes > MAX_REPLY_BYTES || !this.#sendAnswer(peer, payload)) break;
     }
+  }
+
+  /** Sends something a peer's datagrams led to, within its amplification limit; false when over it. */
+  #sendAnswer(peer: Peer, text: string): boolean {
+    if (!this.#peerTable.allowSend(peer, text.length)) {
+      this.#throttled++;
+      return false;
+    }
+    this.#send(peer.address, text);
+    return true;
   }
 
   #send(peer: PeerAddress, text: string): void {
@@ -502,15 +830,32 @@ export class MinerNode {
     void sent.finally(() => this.#pendingSends.delete(sent));
   }
 
+  #penalizeFor(peer: Peer, reason: RefusalReason): void {
+    const what =
+      reason === 'bad-pow'
+        ? 'blocks with invalid proof of work'
+        : reason === 'bad-genesis'
+          ? 'blocks of another chain'
+          : `blocks refused as ${reason}`;
+    this.#penalize(peer, what);
+  }
+
   #penalize(peer: Peer, what: string): void {
-    if (this.#peerTable.penalize(peer)) {
+    const banned = this.#peerTable.penalize(peer);
+    if (banned === 'peer') {
+      this.#sync.forget(peer.key);
       this.#emit({ event: 'warning', message: `banned ${peer.key} for a while: it kept sending ${what}` });
+    } else if (banned === 'host') {
+      this.#emit({
+        event: 'warning',
+        message: `banned the unvalidated ports of ${peer.address.host} for a while: they kept sending ${what}`,
+      });
     }
   }
 }
 
-function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
-  if (bytes.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
-  return true;
+/** The tutorial's genesis: `Genesis` at the seed target. */
+function seedGenesisTemplate(network: NetworkConfig): (now: number) => { data: Uint8Array; target: bigint } {
+  const data = new TextEncoder().encode('Genesis');
+  return () => ({ data, target: network.seed.target ?? DEFAULT_TARGET });
 }

@@ -11,7 +11,7 @@ import { DEFAULT_TARGET, hashMeetsTarget } from './target.js';
 /** The parent of a genesis block: 32 zero bytes. */
 export const GENESIS_PREVIOUS_HASH: Uint8Array = new Uint8Array(HASH_BYTES);
 
-export class BlockTooLargeError extends Error {
+export class BlockTooLargeError extends RangeError {
   override readonly name = 'BlockTooLargeError';
 }
 

@@ -2,8 +2,9 @@
  * The proof-of-work target: a block is valid when its hash, read as an unsigned
  * big-endian 256-bit integer, is <= target (SPEC 1). All nodes of a network share it.
  */
+import { quote } from './quote.js';
 import { FormatError, bytesToBigInt } from './bytes.js';
-import { HASH_BYTES, MAX_TARGET } from './limits.js';
+import { HASH_BYTES, HASH_SPACE, MAX_TARGET } from './limits.js';
 
 /** The seed's TARGET = 2**235: about one valid hash in 2^21 (2,097,152) tries. */
 export const DEFAULT_TARGET = 1n << 235n;
@@ -23,7 +24,7 @@ export function parseTarget(text: string): bigint {
   } else if (/^\d{1,78}$/.test(spelled)) {
     value = BigInt(spelled);
   } else {
-    throw new FormatError(`target must be 0xHEX, 2^N or a decimal integer, got "${text}"`);
+    throw new FormatError(`target must be 0xHEX, 2^N or a decimal integer, got ${quote(text)}`);
   }
   if (value < 1n || value > MAX_TARGET) {
     throw new FormatError(`target must be between 1 and 2^256-1, got ${spelled}`);
@@ -41,4 +42,9 @@ export function formatTarget(target: bigint): string {
 export function hashMeetsTarget(hash: Uint8Array, target: bigint): boolean {
   if (hash.length !== HASH_BYTES) throw new RangeError(`hash must be ${HASH_BYTES} bytes, got ${hash.length}`);
   return bytesToBigInt(hash) <= target;
+}
+
+/** The work of a block that met `target`: floor(2^256 / (target + 1)), the expected hashes it cost. */
+export function workForTarget(target: bigint): bigint {
+  return HASH_SPACE / (target + 1n);
 }

@@ -9,7 +9,7 @@
  * Everything else is refused with a reason, never thrown past `decodeBlock`.
  */
 import { Block } from './block.js';
-import { HASH_BYTES, MAX_DATAGRAM_BYTES, NONCE_BYTES } from './limits.js';
+import { HASH_BYTES, MAX_DATAGRAM_BYTES, MAX_DATA_BYTES, NONCE_BYTES } from './limits.js';
 import { FormatError, base64ToBytes, bytesToBase64, bytesToBigInt, bytesToHex, hexToBytes } from './bytes.js';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -61,6 +61,11 @@ export function blockFromJson(value: unknown): Decoded<Block> {
   if (proofOfWork !== undefined && typeof proofOfWork !== 'string') {
     return { ok: false, reason: 'p_o_w must be a hex string' };
   }
+  // Checked on the text, before decoding: the largest data a datagram can carry in this encoding.
+  const dataLength = base64Length(data);
+  if (dataLength > MAX_DATA_BYTES) {
+    return { ok: false, reason: `data is ${dataLength} bytes, over the ${MAX_DATA_BYTES} that fit in a datagram` };
+  }
   try {
     const dataBytes = base64ToBytes(data, 'data');
     const parent = hexToBytes(previousHash, 'previous_hash', HASH_BYTES);
@@ -70,6 +75,12 @@ export function blockFromJson(value: unknown): Decoded<Block> {
     if (error instanceof FormatError || error instanceof RangeError) return { ok: false, reason: error.message };
     throw error;
   }
+}
+
+/** The byte length that padded base64 `text` decodes to (its alphabet is checked when it is decoded). */
+function base64Length(text: string): number {
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return Math.floor(text.length / 4) * 3 - padding;
 }
 
 /** Decodes one datagram into a block, or a reason. Never throws on bad input. */

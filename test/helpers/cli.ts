@@ -1,8 +1,8 @@
 /** Runs the built `powchain` executable (bin/powchain.js -> dist/) as a user would. */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { POWCHAIN_BIN } from '../../src/cli/node-process.js';
 
-export const POWCHAIN_BIN = fileURLToPath(new URL('../../bin/powchain.js', import.meta.url));
+export { POWCHAIN_BIN };
 
 export interface CliResult {
   code: number | null;

@@ -4,7 +4,7 @@
  * the network's behaviour, not the CPU, decides the outcome.
  */
 import type { NonceMiner } from '../../src/node/miner-node.js';
-import { seededRandom } from '../../src/net/memory-network.js';
+import { seededRandom } from './memory-network.js';
 
 type Outcome = Awaited<ReturnType<NonceMiner['mine']>>;
 

@@ -1,10 +1,12 @@
 /**
  * An in-process datagram network for tests and simulations: every node gets a Transport
  * whose datagrams are delivered through a shared, seeded fault model that drops, delays
- * (and so reorders) and duplicates them, reproducibly. Nothing touches a socket.
+ * (and so reorders) and duplicates them, reproducibly. Nothing touches a socket. A datagram
+ * larger than UDP allows is refused and reported, as the real transport does.
  */
-import { type PeerAddress, formatAddress } from './address.js';
-import type { DatagramListener, Transport } from './transport.js';
+import { MAX_DATAGRAM_BYTES } from '../../src/primitives/limits.js';
+import { type PeerAddress, formatAddress } from '../../src/net/address.js';
+import type { DatagramListener, SendErrorListener, Transport } from '../../src/net/transport.js';
 
 export interface FaultModel {
   /** Share of datagrams dropped, 0..1. */
@@ -109,6 +111,7 @@ export class MemoryTransport implements Transport {
   readonly address: PeerAddress;
   readonly #network: MemoryNetwork;
   readonly #listeners: DatagramListener[] = [];
+  readonly #sendErrorListeners: SendErrorListener[] = [];
   #closed = false;
 
   constructor(network: MemoryNetwork, address: PeerAddress) {
@@ -117,7 +120,14 @@ export class MemoryTransport implements Transport {
   }
 
   send(peer: PeerAddress, payload: Uint8Array): Promise<void> {
-    if (!this.#closed) this.#network.carry(this.address, peer, payload);
+    if (this.#closed) return Promise.resolve();
+    if (payload.length > MAX_DATAGRAM_BYTES) {
+      for (const listener of this.#sendErrorListeners) {
+        listener(peer, `datagram of ${payload.length} bytes is over ${MAX_DATAGRAM_BYTES}`);
+      }
+      return Promise.resolve();
+    }
+    this.#network.carry(this.address, peer, payload);
     return Promise.resolve();
   }
 
@@ -125,8 +135,9 @@ export class MemoryTransport implements Transport {
     this.#listeners.push(listener);
   }
 
-  onSendError(): void {
-    // Datagrams are lost silently here, as they are on a real network.
+  /** Reports datagrams too large to send; datagrams lost on the way are lost silently, as on a real network. */
+  onSendError(listener: SendErrorListener): void {
+    this.#sendErrorListeners.push(listener);
   }
 
   /** @internal */

@@ -1,0 +1,238 @@
+/**
+ * The ApiSource of a running miner node (docs/api.md): answers from the node's block tree
+ * (its main-chain index, each block's facts and origin), its peer table and its events. What
+ * neither keeps, this keeps, bounded: when recent blocks arrived (the seed network's blocks
+ * carry no time), the last hashrate, and the most recent refusals. Created before
+ * node.run(), it sees every event.
+ */
+import type { BlockTree, TreeEntry } from '../consensus/block-tree.js';
+import type { PowchainRules } from '../consensus/rules/powchain.js';
+import type { NodeEvent, NodeEventListener } from '../node/events.js';
+import type { Peer } from '../net/peers.js';
+import { difficultyOf, recentRate, targetHex } from './work.js';
+import type { ApiBlock, ApiEvent, ApiPeer, ApiRefusal, ApiSource, ApiStatus, ApiTree, ApiTreeBlock } from './source.js';
+
+/** The parts of a miner node this source reads (MinerNode has them). */
+export interface ObservableNode {
+  readonly tree: BlockTree | undefined;
+  peerList(): readonly Peer[];
+  isBanned(peer: Peer): boolean;
+  onEvent(listener: NodeEventListener): void;
+}
+
+export interface NodeSourceOptions {
+  /** Refusals kept (the most recent). */
+  maxRefusals?: number;
+  now?: () => number;
+}
+
+/** Main-chain blocks over which the recent interval and the network's hashrate are measured. */
+const RECENT_BLOCKS = 20;
+/** Arrival times kept, for networks whose blocks carry no time. */
+const MAX_ARRIVALS = 1_000;
+/** Side branches are searched for blocks at or above `since` from this far below it. */
+const FORK_REACH = 128;
+
+export class NodeSource implements ApiSource {
+  readonly #node: ObservableNode;
+  readonly #now: () => number;
+  readonly #maxRefusals: number;
+  readonly #listeners = new Set<(event: ApiEvent) => void>();
+  readonly #arrivals = new Map<string, number>();
+  #refusals: ApiRefusal[] = [];
+  #hashrate = { total: 0, perThread: [] as number[] };
+  #engine = 'none';
+  #threads = 0;
+
+  constructor(node: ObservableNode, options: NodeSourceOptions = {}) {
+    this.#node = node;
+    this.#now = options.now ?? Date.now;
+    this.#maxRefusals = options.maxRefusals ?? 100;
+    node.onEvent((event) => this.#onNodeEvent(event));
+  }
+
+  status(): ApiStatus | undefined {
+    const tree = this.#node.tree;
+    if (!tree) return undefined;
+    const head = tree.head;
+    const target = tree.rules.nextTarget(head);
+    const powchain = tree.rules.network === 'powchain' ? (tree.rules as PowchainRules) : undefined;
+    const rate = this.#recentRate(tree);
+    return {
+      network: tree.rules.network,
+      name: powchain?.params.name ?? null,
+      height: head.height,
+      head: head.hash,
+      root: tree.root.hash,
+      target: targetHex(target),
+      difficulty: difficultyOf(target),
+      chainWork: head.chainWork.toString(),
+      blockIntervalMs: { target: powchain?.params.blockIntervalMs ?? null, recent: rate?.intervalMs ?? null },
+      hashrate: { total: this.#hashrate.total, perThread: [...this.#hashrate.perThread] },
+      networkHashrate: rate?.hashesPerSecond ?? null,
+      peers: this.#node.peerList().length,
+      mempool: null,
+      engine: this.#engine,
+      threads: this.#threads,
+    };
+  }
+
+  block(hash: string): ApiBlock | undefined {
+    const tree = this.#node.tree;
+    const entry = tree?.get(hash);
+    if (!tree || !entry) return undefined;
+    return {
+      hash: entry.hash,
+      height: entry.height,
+      parent: entry.parent?.hash ?? null,
+      time: entry.facts.time ?? null,
+      target: targetHex(entry.facts.target),
+      work: entry.facts.work.toString(),
+      chainWork: entry.chainWork.toString(),
+      miner: this.#minerOf(tree, entry),
+      relayedBy: entry.origin,
+      main: tree.isMain(entry),
+      size: entry.block.data.length + 40,
+      transactions: null,
+    };
+  }
+
+  blocks(limit: number, before?: number): ApiBlock[] {
+    const tree = this.#node.tree;
+    if (!tree) return [];
+    const blocks: ApiBlock[] = [];
+    const top = Math.min(tree.head.height, (before ?? tree.head.height + 1) - 1);
+    for (let height = top; height >= 0 && blocks.length < limit; height--) {
+      blocks.push(this.block(tree.mainAt(height)!.hash)!);
+    }
+    return blocks;
+  }
+
+  tree(since: number): ApiTree | undefined {
+    const tree = this.#node.tree;
+    if (!tree) return undefined;
+    const from = Math.max(0, since);
+    const blocks: ApiTreeBlock[] = [];
+    // Main-chain blocks from `since`, and every side branch that reaches `since` or above.
+    for (let height = Math.max(0, from - FORK_REACH); height <= tree.head.height; height++) {
+      const entry = tree.mainAt(height)!;
+      if (height >= from) blocks.push(this.#treeBlock(tree, entry));
+      for (const child of entry.children) {
+        if (tree.isMain(child)) continue;
+        const stack = [child];
+        while (stack.length > 0) {
+          const side = stack.pop()!;
+          if (side.height >= from) blocks.push(this.#treeBlock(tree, side));
+          stack.push(...side.children);
+        }
+      }
+    }
+    blocks.sort((a, b) => a.height - b.height);
+    return { root: tree.root.hash, head: tree.head.hash, since: from, blocks };
+  }
+
+  peers(): ApiPeer[] {
+    return this.#node.peerList().map((peer) => ({
+      address: peer.key,
+      extended: peer.extended,
+      validated: peer.validated,
+      lastHeard: peer.lastHeard,
+      banned: this.#node.isBanned(peer),
+    }));
+  }
+
+  refusals(): ApiRefusal[] {
+    return this.#refusals.map((refusal) => ({ ...refusal }));
+  }
+
+  subscribe(listener: (event: ApiEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(event: ApiEvent): void {
+    for (const listener of [...this.#listeners]) listener(event);
+  }
+
+  #onNodeEvent(event: NodeEvent): void {
+    switch (event.event) {
+      case 'listening':
+        this.#engine = event.engine ?? 'none (--no-mine)';
+        this.#threads = event.threads;
+        return;
+      case 'block': {
+        if (event.status === 'rejected') {
+          // Duplicates are gossip's normal echo, not refusals worth a line.
+          if (event.reason !== 'duplicate') {
+            this.#refuse({ time: this.#now(), hash: event.hash, from: event.from, reason: event.reason ?? 'rejected' });
+          }
+          return;
+        }
+        const tree = this.#node.tree;
+        const entry = tree?.get(event.hash);
+        if (!tree || !entry) return;
+        this.#arrivals.set(entry.hash, this.#now());
+        if (this.#arrivals.size > MAX_ARRIVALS) this.#arrivals.delete(this.#arrivals.keys().next().value!);
+        this.#emit({ type: 'block', block: this.#treeBlock(tree, entry) });
+        return;
+      }
+      case 'head':
+        this.#emit({ type: 'head', height: event.height, hash: event.hash });
+        return;
+      case 'hashrate': {
+        const perThread = event.per_thread ?? [event.hashes_per_second];
+        this.#hashrate = { total: event.hashes_per_second, perThread };
+        const tree = this.#node.tree;
+        const network = tree ? (this.#recentRate(tree)?.hashesPerSecond ?? null) : null;
+        this.#emit({ type: 'hashrate', total: event.hashes_per_second, perThread: [...perThread], network });
+        return;
+      }
+      case 'junk':
+        this.#refuse({ time: this.#now(), hash: null, from: event.from, reason: event.reason });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The block times (or, where blocks carry none, the arrival times) of the recent main chain. */
+  #recentRate(tree: BlockTree): { intervalMs: number; hashesPerSecond: number } | null {
+    const times: number[] = [];
+    let work = 0n;
+    for (let height = Math.max(1, tree.head.height - RECENT_BLOCKS); height <= tree.head.height; height++) {
+      const entry = tree.mainAt(height)!;
+      const time = entry.facts.time ?? this.#arrivals.get(entry.hash);
+      if (time === undefined) {
+        times.length = 0;
+        work = 0n;
+        continue;
+      }
+      times.push(time);
+      if (times.length > 1) work += entry.facts.work;
+    }
+    return recentRate(times, times.length > 1 ? work / BigInt(times.length - 1) : 0n);
+  }
+
+  #minerOf(tree: BlockTree, entry: TreeEntry): string | null {
+    if (entry === tree.root)
+      return tree.rules.network === 'seed' ? (tree.rules.minerTag(entry.block, entry.facts) ?? null) : null;
+    return tree.rules.minerTag(entry.block, entry.facts) ?? null;
+  }
+
+  #refuse(refusal: ApiRefusal): void {
+    this.#refusals.unshift(refusal);
+    if (this.#refusals.length > this.#maxRefusals) this.#refusals.pop();
+  }
+
+  #treeBlock(tree: BlockTree, entry: TreeEntry): ApiTreeBlock {
+    return {
+      hash: entry.hash,
+      height: entry.height,
+      parent: entry.parent?.hash ?? null,
+      main: tree.isMain(entry),
+      tip: entry.children.length === 0,
+      time: entry.facts.time ?? null,
+      miner: this.#minerOf(tree, entry),
+    };
+  }
+}

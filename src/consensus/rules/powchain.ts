@@ -1,0 +1,224 @@
+/**
+ * The rules of a `powchain` network (docs/networks.md, docs/powchain-network.md): the
+ * genesis block's data is the network's parameters record; every other block's data is a
+ * payload (version, height, time, target, transactions) that must say the truth:
+ *
+ *   height   the parent's height + 1                                     (bad-height)
+ *   time     after the median time of the previous 11 blocks             (time-too-old)
+ *            at most 2 minutes ahead of the receiver's clock             (time-too-new: it waits)
+ *   target   exactly the ASERT target after the parent                   (bad-target)
+ *   work     the block's hash meets that target                          (bad-pow)
+ *   the rest a payload that decodes canonically within the size limit    (bad-payload)
+ *            transactions that the ledger accepts, when one is attached   (bad-tx, bad-coinbase)
+ *
+ * The head is the block with the most chain work; on equal work the first seen stays.
+ */
+import type { Block } from '../../primitives/block.js';
+import { type NetworkParams, decodeParams, isParamsRecord } from '../../primitives/params.js';
+import {
+  type BlockPayload,
+  MAX_MINER_TAG_BYTES,
+  decodePayload,
+  encodePayload,
+  padForFastLayout,
+} from '../../primitives/payload.js';
+import { hashMeetsTarget, workForTarget } from '../../primitives/target.js';
+import { type AsertSchedule, asertTarget, powchainSchedule } from '../asert.js';
+import type { BlockFacts, ChainLink, NetworkRules, Refusal } from './rules.js';
+
+/** How far ahead of the receiver's clock a block's time may be (ms). */
+export const MAX_FUTURE_MS = 2 * 60_000;
+/** Side branches forking more than this many blocks below the head are dropped by default. */
+export const DEFAULT_PRUNE_DEPTH = 100;
+/** Blocks whose times make the median time past. */
+export const MEDIAN_TIME_SPAN = 11;
+
+export interface PowchainFacts extends BlockFacts {
+  readonly time: number;
+  /** Undefined for the genesis, whose data is the parameters record. */
+  readonly payload: BlockPayload | undefined;
+}
+
+/**
+ * The ledger's part of a block's validity (its transactions against the unspent outputs at
+ * its parent). Attached by whoever keeps the ledger; without one, transactions are checked
+ * for their structure only.
+ */
+export interface TransactionCheck {
+  check(block: Block, payload: BlockPayload, parent: ChainLink): { ok: true } | Refusal;
+}
+
+export interface PowchainRules extends NetworkRules {
+  readonly network: 'powchain';
+  readonly params: NetworkParams;
+  /** The genesis block's hash (lower-case hex): the network's identity, signed by every transaction. */
+  readonly genesisHash: string;
+  readonly schedule: AsertSchedule;
+  /** The payload of a block, decoded once (the same object every time it is asked). */
+  payloadOf(block: Block): { ok: true; value: BlockPayload } | { ok: false; reason: string };
+  /** Attaches the ledger's check of transactions. */
+  attachTransactionCheck(check: TransactionCheck): void;
+  /** The transactions a new block's template carries after its coinbase (the mempool's pick). */
+  attachTemplateSource(source: (parent: ChainLink, maxBytes: number) => BlockPayload['transactions']): void;
+}
+
+/** The parameters a genesis block's data holds, if it is a powchain genesis (and why not). */
+export function powchainParamsOf(
+  genesis: Block,
+): { ok: true; params: NetworkParams } | { ok: false; reason: string } | undefined {
+  if (!isParamsRecord(genesis.data)) return undefined;
+  const decoded = decodeParams(genesis.data);
+  return decoded.ok ? { ok: true, params: decoded.value } : decoded;
+}
+
+/** The rules of the network whose genesis has hash `genesisHash` and holds `params`. */
+export function powchainRules(params: NetworkParams, genesisHash: string): PowchainRules {
+  const schedule = powchainSchedule(params);
+  // Decoding costs more than a lookup: each block's payload is decoded once.
+  const payloads = new WeakMap<Block, { ok: true; value: BlockPayload } | { ok: false; reason: string }>();
+  let transactionCheck: TransactionCheck | undefined;
+  let templateSource: ((parent: ChainLink, maxBytes: number) => BlockPayload['transactions']) | undefined;
+
+  const payloadOf = (block: Block): { ok: true; value: BlockPayload } | { ok: false; reason: string } => {
+    let decoded = payloads.get(block);
+    if (!decoded) {
+      decoded = decodePayload(block.data, params.maxBlockBytes);
+      payloads.set(block, decoded);
+    }
+    return decoded;
+  };
+  const timeOf = (link: ChainLink): number => (link.facts as PowchainFacts).time;
+  const nextTarget = (parent: ChainLink): bigint => asertTarget(schedule, parent.height, timeOf(parent));
+  const medianTimePast = (parent: ChainLink): number => {
+    const times: number[] = [];
+    for (let at: ChainLink | undefined = parent; at && times.length < MEDIAN_TIME_SPAN; at = at.parent)
+      times.push(timeOf(at));
+    times.sort((a, b) => a - b);
+    return times[times.length >> 1]!;
+  };
+
+  return {
+    network: 'powchain',
+    params,
+    genesisHash,
+    schedule,
+    payloadOf,
+    attachTransactionCheck: (check) => void (transactionCheck = check),
+    attachTemplateSource: (source) => void (templateSource = source),
+
+    checkGenesis(block: Block): { ok: true; facts: BlockFacts } | Refusal {
+      const own = powchainParamsOf(block);
+      if (!own?.ok)
+        return { ok: false, reason: 'bad-genesis', detail: own ? own.reason : 'its data is not a parameters record' };
+      if (!block.isGenesis) return { ok: false, reason: 'bad-genesis', detail: 'its previous_hash is not all zero' };
+      if (block.hashHex() !== genesisHash)
+        return { ok: false, reason: 'bad-genesis', detail: "not this network's genesis" };
+      if (!hashMeetsTarget(block.hash(), params.initialTarget)) return { ok: false, reason: 'bad-pow' };
+      const facts: PowchainFacts = {
+        target: params.initialTarget,
+        work: workForTarget(params.initialTarget),
+        time: params.genesisTimeMs,
+        payload: undefined,
+      };
+      return { ok: true, facts };
+    },
+
+    checkWork(block: Block): { ok: true } | Refusal {
+      const decoded = payloadOf(block);
+      if (!decoded.ok) return { ok: false, reason: 'bad-payload', detail: decoded.reason };
+      return hashMeetsTarget(block.hash(), decoded.value.target) ? { ok: true } : { ok: false, reason: 'bad-pow' };
+    },
+
+    checkBlock(block: Block, parent: ChainLink, now: number): { ok: true; facts: BlockFacts } | Refusal {
+      const decoded = payloadOf(block);
+      if (!decoded.ok) return { ok: false, reason: 'bad-payload', detail: decoded.reason };
+      const payload = decoded.value;
+      if (payload.height !== parent.height + 1) {
+        return {
+          ok: false,
+          reason: 'bad-height',
+          detail: `height ${payload.height} on a parent of height ${parent.height}`,
+        };
+      }
+      const median = medianTimePast(parent);
+      if (payload.time <= median) {
+        return {
+          ok: false,
+          reason: 'time-too-old',
+          detail: `time ${payload.time} is not after the median time past ${median}`,
+        };
+      }
+      if (payload.time > now + MAX_FUTURE_MS) {
+        return {
+          ok: false,
+          reason: 'time-too-new',
+          detail: `time ${payload.time} is ${payload.time - now} ms ahead of this node's clock`,
+        };
+      }
+      const target = nextTarget(parent);
+      if (payload.target !== target) {
+        return {
+          ok: false,
+          reason: 'bad-target',
+          detail: `target 0x${payload.target.toString(16)}, ASERT says 0x${target.toString(16)}`,
+        };
+      }
+      if (!hashMeetsTarget(block.hash(), target)) return { ok: false, reason: 'bad-pow' };
+      if (transactionCheck) {
+        const checked = transactionCheck.check(block, payload, parent);
+        if (!checked.ok) return checked;
+      }
+      const facts: PowchainFacts = { target, work: workForTarget(target), time: payload.time, payload };
+      return { ok: true, facts };
+    },
+
+    prefers: (candidate, head) => candidate.chainWork > head.chainWork,
+    nextTarget,
+
+    template(parent: ChainLink, now: number, tag: string): { data: Uint8Array; target: bigint } {
+      const target = nextTarget(parent);
+      const time = Math.max(now, medianTimePast(parent) + 1);
+      const height = parent.height + 1;
+      const tagBytes = new TextEncoder().encode(tag).subarray(0, MAX_MINER_TAG_BYTES);
+      // What the coinbase and the padding leave of the size budget goes to the mempool's pick.
+      const coinbaseOnly = encodePayload({
+        version: 1,
+        height,
+        time,
+        target,
+        transactions: [{ kind: 'coinbase', height, tag: tagBytes, outputs: [] }],
+      });
+      const room = params.maxBlockBytes - coinbaseOnly.length - 64 - 100;
+      const transactions = templateSource && room > 0 ? templateSource(parent, room) : [];
+      const payload = padForFastLayout({
+        version: 1,
+        height,
+        time,
+        target,
+        transactions: [{ kind: 'coinbase', height, tag: tagBytes, outputs: [] }, ...transactions],
+      });
+      return { data: encodePayload(payload), target };
+    },
+
+    // A template carries a time: renewed twice a block interval, so the chain's clock (and the
+    // next target) follows the real one, and at least every few seconds.
+    templateLifetimeMs: Math.min(5_000, Math.max(250, Math.floor(params.blockIntervalMs / 2))),
+
+    defaultPruneDepth: DEFAULT_PRUNE_DEPTH,
+
+    minerTag(block: Block): string | undefined {
+      const decoded = payloadOf(block);
+      if (!decoded.ok) return undefined;
+      const coinbase = decoded.value.transactions[0];
+      if (coinbase?.kind !== 'coinbase') return undefined;
+      // The tag, without the zero bytes of fast-layout padding.
+      let end = coinbase.tag.length;
+      while (end > 0 && coinbase.tag[end - 1] === 0) end--;
+      try {
+        return new TextDecoder('utf-8', { fatal: true }).decode(coinbase.tag.subarray(0, end));
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * devnet's network view against three fake nodes, each behind its own API server on
+ * 127.0.0.1: the merged event stream and the pass-through routes, then the page in a real
+ * browser watching a fork between nodes appear and resolve.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { FakeSource } from '../src/api/fake-source.js';
+import { startApiServer, type RunningServer } from '../src/api/server.js';
+import { startNetworkView } from '../src/api/network-view.js';
+import { DEFAULT_HEAL_DEPTH } from '../web/tree-model.js';
+import { buildWeb } from '../scripts/build-web.js';
+import { type Browser, launchBrowser } from './helpers/browser.js';
+import { readEvents } from './helpers/sse.js';
+
+/** With POWCHAIN_SCREENSHOT=1 the fork test also writes the README's picture of the network view. */
+const NETWORK_SCREENSHOT = fileURLToPath(new URL('../docs/network-view.png', import.meta.url));
+
+const servers: RunningServer[] = [];
+afterEach(async () => {
+  // The view first (it holds streams to the nodes), then the nodes.
+  for (const server of servers.splice(0).reverse()) await server.close();
+});
+
+/** Copies `tip` and whatever `to` lacks of its ancestors from one fake node to another, oldest first. */
+function relay(from: FakeSource, to: FakeSource, tip: string, fromName: string): void {
+  const missing: string[] = [];
+  for (let hash: string | null = tip; hash !== null && !to.block(hash); hash = from.block(hash)!.parent) {
+    missing.push(hash);
+  }
+  for (const hash of missing.reverse()) to.receive(from.block(hash)!, fromName);
+}
+
+interface Network {
+  sources: FakeSource[];
+  nodes: RunningServer[];
+  view: RunningServer;
+}
+
+async function startNetwork(count = 3): Promise<Network> {
+  const sources = Array.from({ length: count }, (_, i) => new FakeSource({ seed: `node${i}`, genesis: i === 0 }));
+  const genesis = sources[0]!.head!.hash;
+  for (const source of sources.slice(1)) relay(sources[0]!, source, genesis, '127.0.0.1:5000');
+  const nodes: RunningServer[] = [];
+  for (const source of sources) {
+    const node = await startApiServer({ source, rateLimit: false });
+    servers.push(node);
+    nodes.push(node);
+  }
+  const view = await startNetworkView({
+    nodes: nodes.map((node, i) => ({ name: `node ${i}`, url: node.url })),
+    rateLimit: false,
+    maxRetryMs: 200,
+  });
+  servers.push(view);
+  return { sources, nodes, view };
+}
+
+describe('the network view server', () => {
+  it('lists the nodes with their status and passes tree and block requests through', async () => {
+    const { sources, view } = await startNetwork(2);
+    const { nodes } = (await (await fetch(`${view.url}/api/network`)).json()) as {
+      nodes: Array<{ index: number; name: string; status: { height: number } | null }>;
+    };
+    expect(nodes.map((node) => [node.index, node.name, node.status?.height])).toEqual([
+      [0, 'node 0', 0],
+      [1, 'node 1', 0],
+    ]);
+    const tip = sources[1]!.extend(2);
+    const tree = (await (await fetch(`${view.url}/api/nodes/1/tree?since=0`)).json()) as { head: string };
+    expect(tree.head).toBe(tip);
+    const block = await fetch(`${view.url}/api/nodes/1/blocks/${tip.toUpperCase()}`);
+    expect(((await block.json()) as { hash: string }).hash).toBe(tip);
+    expect((await fetch(`${view.url}/api/nodes/0/blocks/${tip}`)).status).toBe(404);
+    expect(await (await fetch(`${view.url}/api/nodes/2/tree`)).json()).toEqual({ error: 'no node 2: there are 2' });
+    expect((await fetch(`${view.url}/api/nodes/x/tree`)).status).toBe(400);
+    expect((await fetch(`${view.url}/api/nodes/0/tree?since=-1`)).status).toBe(400);
+  });
+
+  it("merges the nodes' events, tagged with the node, and reports a node going down", async () => {
+    const { sources, nodes, view } = await startNetwork(2);
+    const stream = await readEvents(`${view.url}/api/events`);
+    try {
+      // Both feeds connect (the order depends on timing).
+      const ups = await stream.next(2);
+      expect(
+        ups.map((event) => event.data).sort((a, b) => (a as { node: number }).node - (b as { node: number }).node),
+      ).toEqual([
+        { type: 'node', node: 0, up: true },
+        { type: 'node', node: 1, up: true },
+      ]);
+      const tip = sources[1]!.extend(1);
+      const [block, head] = await stream.next(2);
+      expect(block!.data).toMatchObject({ type: 'block', node: 1, block: { hash: tip } });
+      expect(head!.data).toEqual({ type: 'head', node: 1, height: 1, hash: tip });
+      await nodes[0]!.close();
+      expect((await stream.next(1))[0]!.data).toEqual({ type: 'node', node: 0, up: false });
+      const down = await fetch(`${view.url}/api/nodes/0/tree`);
+      expect(down.status).toBe(502);
+      expect(((await down.json()) as { error: string }).error).toMatch(
+        /^node 0 \(http:\/\/127\.0\.0\.1:\d+\) did not answer/,
+      );
+    } finally {
+      stream.close();
+    }
+  });
+});
+
+describe('the network view page', () => {
+  let browser: Browser;
+  const pages: Page[] = [];
+  beforeAll(async () => {
+    await buildWeb();
+    browser = await launchBrowser();
+  }, 60_000);
+  afterEach(async () => {
+    await Promise.all(pages.splice(0).map((page) => page.close()));
+    expect(browser.errors).toEqual([]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('shows every node, a fork between them, and its resolution', async () => {
+    const { sources, view } = await startNetwork(3);
+    const [a, b, c] = sources as [FakeSource, FakeSource, FakeSource];
+    let tip = a.extend(5, { miner: 'node 0' });
+    relay(a, b, tip, 'node 0');
+    relay(a, c, tip, 'node 0');
+    const page = await browser.open(`${view.url}/`);
+    pages.push(page);
+    await page.locator('#stream.live').waitFor();
+    await expect.poll(() => page.locator('.node-card[data-up="true"]').count()).toBe(3);
+    await expect.poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · all on one head');
+    await expect
+      .poll(() => page.locator(`.node[data-key="${tip}"] text.badge`).textContent())
+      .toBe('node 0 node 1 node 2');
+
+    // A partition: nodes 0 and 1 go on together, node 2 mines its own block on the same parent.
+    tip = a.extend(2, { miner: 'node 0' });
+    relay(a, b, tip, 'node 0');
+    const lone = c.extend(1, { miner: 'node 2' });
+    await expect.poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · 2 different heads');
+    await expect.poll(() => page.locator(`.node[data-key="${lone}"] text.badge`).textContent()).toBe('node 2');
+    expect(await page.locator(`.node[data-key="${tip}"] text.badge`).textContent()).toBe('node 0 node 1');
+    expect(await page.locator(`.node.contested[data-key="${lone}"]`).count()).toBe(1);
+    if (process.env.POWCHAIN_SCREENSHOT) await page.screenshot({ path: NETWORK_SCREENSHOT, fullPage: true });
+
+    // Healed: node 2 hears the longer chain and follows it; its lone block is a stale tip, then folds away.
+    relay(a, c, tip, 'node 0');
+    await expect.poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · all on one head');
+    await page.locator(`.node.stale-tip[data-key="${lone}"]`).waitFor();
+    tip = a.extend(DEFAULT_HEAL_DEPTH, { miner: 'node 0' });
+    relay(a, b, tip, 'node 0');
+    relay(a, c, tip, 'node 0');
+    await page.locator(`.node[data-key="${lone}"]`).waitFor({ state: 'detached' });
+    await expect
+      .poll(() => page.locator(`.node[data-key="${tip}"] text.badge`).textContent())
+      .toBe('node 0 node 1 node 2');
+    expect(await page.locator('.node.fold[data-stale="1"]').count()).toBe(1);
+  });
+});
