@@ -40,13 +40,15 @@ export interface ReferenceJob {
 const UNREACHABLE_TARGET = new Uint8Array(32);
 /** The loops look at the clock once per this many nonces. */
 const CLOCK_EVERY = 1_024;
+/** Untimed run first, as the engines get: JIT tiers (and hash-wasm's WebAssembly) settle. */
+const WARMUP_MS = 500;
 
 type OneShot = (message: Uint8Array) => Uint8Array;
 
 /**
- * Hashes per second of `hash` over consecutive nonces for `seconds`, in `samples` slices:
- * the nonce written big-endian after the prefix, the digest compared with an unreachable
- * target, exactly as a one-thread miner would.
+ * Hashes per second of `hash` over consecutive nonces for `seconds`, in `samples` slices
+ * after an untimed warmup: the nonce written big-endian after the prefix, the digest compared
+ * with an unreachable target, exactly as a one-thread miner would.
  */
 function measureLoop(hash: OneShot, job: ReferenceJob): number[] {
   const message = new Uint8Array(job.prefix.length + 8);
@@ -54,21 +56,24 @@ function measureLoop(hash: OneShot, job: ReferenceJob): number[] {
   const view = new DataView(message.buffer);
   const at = job.prefix.length;
   let nonce = 1;
-  const rates: number[] = [];
-  for (let s = 0; s < job.samples; s++) {
-    const began = performance.now();
-    const deadline = began + (job.seconds * 1_000) / job.samples;
+  const hashSlice = (deadline: number): number => {
     let hashed = 0;
-    let now = began;
-    while (now < deadline) {
+    while (performance.now() < deadline) {
       for (let i = 0; i < CLOCK_EVERY; i++, nonce++) {
         view.setUint32(at, Math.floor(nonce / 0x1_0000_0000));
         view.setUint32(at + 4, nonce >>> 0);
         if (Buffer.compare(hash(message), UNREACHABLE_TARGET) <= 0) throw new Error('unreachable target reached');
       }
       hashed += CLOCK_EVERY;
-      now = performance.now();
     }
+    return hashed;
+  };
+  hashSlice(performance.now() + WARMUP_MS);
+  const rates: number[] = [];
+  for (let s = 0; s < job.samples; s++) {
+    const began = performance.now();
+    const hashed = hashSlice(began + (job.seconds * 1_000) / job.samples);
+    const now = performance.now();
     rates.push((hashed * 1_000) / (now - began));
   }
   return rates;
