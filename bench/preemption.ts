@@ -60,7 +60,7 @@ const load = (): string =>
     .join(' ');
 
 async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await sleep(1);
+  while (!condition()) await sleep(5);
 }
 
 /** Milliseconds from each of `jobs` replacements until every worker stopped the old job. */
@@ -70,18 +70,28 @@ async function latencies(threads: number): Promise<number[]> {
     void pool.mine({ prefix: prefix(0), target: 0n });
     await sleep(1_000); // JIT tiers and batch sizes settle
     const result: number[] = [];
+    let skipped = 0;
     for (let k = 1; k <= jobs; k++) {
       await sleep(2 + Math.random() * 7);
       const old = pool.generation;
       const bumped = process.hrtime.bigint();
       void pool.mine({ prefix: prefix(k), target: 0n });
-      await until(() => pool.workerDrops().every((drop) => drop !== null && drop.generation === old));
-      const last = pool
-        .workerDrops()
-        .reduce((latest, drop) => (drop!.stoppedAtNs > latest ? drop!.stoppedAtNs : latest), 0n);
+      // The workers time-stamp their own stop, so the main thread need not watch: it sleeps
+      // (a main thread waking every millisecond would take the cores from the workers).
+      await sleep(15);
+      // A worker that had not yet taken the old job when the new one came skips it (it
+      // checks the generation before claiming a job): it was not hashing it, so it does not
+      // count. Every other worker records dropping the old job.
+      const settled = (): boolean =>
+        pool.workerDrops().every((drop, i) => drop?.generation === old || pool.workerGenerations()[i]! > old);
+      await until(settled);
+      const stops = pool.workerDrops().flatMap((drop) => (drop?.generation === old ? [drop.stoppedAtNs] : []));
+      if (stops.length < threads) skipped += threads - stops.length;
+      const last = stops.reduce((latest, stop) => (stop > latest ? stop : latest), bumped);
       result.push(Number(last - bumped) / 1e6);
     }
     pool.cancel();
+    if (skipped > 0) console.log(`  (${skipped} times a worker had not yet taken the job being replaced)`);
     return result;
   } finally {
     await pool.close();
