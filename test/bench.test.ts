@@ -14,6 +14,7 @@ interface Row {
   kind: string;
   threads: number;
   hashes_per_second: number;
+  hashes_per_cpu_second: number;
   samples: number[];
   label?: string;
 }
@@ -49,12 +50,14 @@ describe('powchain bench', () => {
         expect.objectContaining({ engine: 'js', kind: 'engine', threads: 1, hashes_per_second: expect.any(Number) }),
       ]);
       expect(report.results[0]!.hashes_per_second).toBeGreaterThan(0);
+      expect(report.results[0]!.hashes_per_cpu_second).toBeGreaterThan(0);
       const names = report.references.map((row) => row.engine);
       expect(names).toEqual(expect.arrayContaining(['hash-wasm', 'noble-hashes']));
       expect(names).not.toContain('python-seed');
       for (const row of report.references) {
         expect(row).toMatchObject({ kind: 'reference', threads: 1 });
         expect(row.hashes_per_second).toBeGreaterThan(0);
+        expect(row.hashes_per_cpu_second).toBeGreaterThan(0);
         expect(row.samples).toHaveLength(4);
       }
       // A native row when there is a compiler (checked against node:crypto first), else a note.

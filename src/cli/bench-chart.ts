@@ -10,11 +10,13 @@ export interface ChartRow {
   /** Our engines and the references get different colours. */
   readonly kind: 'engine' | 'reference';
   readonly hashesPerSecond: number;
+  /** Written after the value when given: the rate per CPU second (a shared machine lowers it less). */
+  readonly hashesPerCpuSecond?: number;
 }
 
 const WIDTH = 860;
 const LABEL_WIDTH = 330;
-const VALUE_WIDTH = 90;
+const VALUE_WIDTH = 120;
 const BAR_HEIGHT = 22;
 const GAP = 8;
 /** Below the title and the caption lines. */
@@ -22,6 +24,8 @@ const HEADER = 40;
 const CAPTION_LINE = 18;
 const BOTTOM = 40;
 const COLOURS = { engine: '#2f6fb0', reference: '#9a9a9a' } as const;
+
+const value = (mhs: number): string => mhs.toFixed(mhs < 1 ? 3 : 2);
 
 function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -66,7 +70,7 @@ export function renderBenchSvg(rows: readonly ChartRow[], title: string, caption
     parts.push(
       `<text x="${LABEL_WIDTH - 8}" y="${y + BAR_HEIGHT / 2 + 4.5}" text-anchor="end">${escape(row.label)}</text>`,
       `<rect x="${LABEL_WIDTH}" y="${y}" width="${Math.max(1, end - LABEL_WIDTH).toFixed(1)}" height="${BAR_HEIGHT}" fill="${COLOURS[row.kind]}"/>`,
-      `<text x="${(end + 6).toFixed(1)}" y="${y + BAR_HEIGHT / 2 + 4.5}">${mhs.toFixed(mhs < 1 ? 3 : 2)}</text>`,
+      `<text x="${(end + 6).toFixed(1)}" y="${y + BAR_HEIGHT / 2 + 4.5}">${value(mhs)}${row.hashesPerCpuSecond === undefined ? '' : ` (${value(row.hashesPerCpuSecond / 1e6)})`}</text>`,
     );
   });
   parts.push('</svg>');

@@ -2,7 +2,9 @@
  * How powchain measures a hashrate, written once: an engine on a thread count, through the
  * real worker pool, mining an unreachable target on a message of a given size; after a warmup
  * (JIT tiers, batch sizes), `samples` equal slices of the measuring time, each turned into
- * hashes per second of wall time; the result is their median. `powchain bench` reports it;
+ * hashes per second of wall time; the result is their median. Beside it, the median of hashes
+ * per CPU second of the process in the same slices: the speed of a thread while it runs,
+ * which other processes taking the cores (a shared machine) do not lower. `powchain bench` reports it;
  * `calibrateHashrate()` is the quick one-thread variant for picking a target (devnet).
  */
 import { createHash } from 'node:crypto';
@@ -37,6 +39,8 @@ export interface HashrateMeasurement {
   /** The median of `samples`. */
   readonly hashesPerSecond: number;
   readonly samples: number[];
+  /** The median of hashes per CPU second of the process, slice by slice. */
+  readonly hashesPerCpuSecond: number;
 }
 
 /** data || previous_hash of a message of `messageBytes` bytes in all (nonce included): the seed's payload repeated. */
@@ -61,6 +65,12 @@ export function median(values: readonly number[]): number {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** CPU time of the whole process (every thread), in milliseconds. */
+export function cpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1_000;
+}
+
 /**
  * Hashes per second of `engine` on `threads` workers: the median of the samples. Throws if
  * the engine failed its node:crypto check during the run (the pool then falls back to
@@ -75,19 +85,32 @@ export async function measureHashrate(options: HashrateOptions): Promise<Hashrat
   const prefix = new Uint8Array([...data, ...previousHash]);
   const pool = await MinerPool.create({ engine, threads });
   try {
-    const job = pool.mine({ prefix, target: UNREACHABLE_TARGET });
+    let settled = false;
+    const job = pool.mine({ prefix, target: UNREACHABLE_TARGET }).finally(() => (settled = true));
+    // The warmup counts from the first hash: a worker's start can take a while on a busy machine.
+    while (pool.totalHashes() === 0 && !settled) await sleep(10);
     await sleep(warmupMs);
     const rates: number[] = [];
+    const cpuRates: number[] = [];
     for (let i = 0; i < samples; i++) {
       const hashesBefore = pool.totalHashes();
       const began = performance.now();
+      const cpuBefore = cpuMs();
       await sleep((seconds * 1_000) / samples);
-      rates.push(((pool.totalHashes() - hashesBefore) * 1_000) / (performance.now() - began));
+      const hashes = pool.totalHashes() - hashesBefore;
+      rates.push((hashes * 1_000) / (performance.now() - began));
+      cpuRates.push((hashes * 1_000) / (cpuMs() - cpuBefore));
     }
     pool.cancel();
     await job;
     if (pool.engine !== engine) throw new Error(`engine "${engine}" failed its node:crypto check and was replaced`);
-    return { engine, threads, hashesPerSecond: median(rates), samples: rates };
+    return {
+      engine,
+      threads,
+      hashesPerSecond: median(rates),
+      samples: rates,
+      hashesPerCpuSecond: median(cpuRates),
+    };
   } finally {
     await pool.close();
   }

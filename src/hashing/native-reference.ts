@@ -133,17 +133,26 @@ export async function measureNative(build: NativeBuild, job: ReferenceJob): Prom
       return { ok: false, name, reason: 'its answer disagrees with node:crypto' };
     }
     const samples: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < job.samples; i++) {
       const answer = await native.ask(`run ${(job.seconds * 1_000) / job.samples}`);
-      const [hashes, wallNs] = (answer ?? '').split(' ').map(Number);
-      if (hashes === undefined || wallNs === undefined || !(hashes > 0 && wallNs > 0)) {
+      const [hashes = NaN, wallNs = NaN, cpuNs = NaN] = (answer ?? '').split(' ').map(Number);
+      if (!(hashes > 0 && wallNs > 0 && cpuNs > 0)) {
         return { ok: false, name, reason: `it stopped answering (${answer ?? 'no output'})` };
       }
       samples.push((hashes * 1e9) / wallNs);
+      cpu.push((hashes * 1e9) / cpuNs);
     }
     return {
       ok: true,
-      measurement: { name, label: build.label, threads: 1, hashesPerSecond: median(samples), samples },
+      measurement: {
+        name,
+        label: build.label,
+        threads: 1,
+        hashesPerSecond: median(samples),
+        samples,
+        hashesPerCpuSecond: median(cpu),
+      },
     };
   } finally {
     native.close();

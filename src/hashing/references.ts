@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { median } from './measure.js';
+import { cpuMs, median } from './measure.js';
 
 export type ReferenceName = 'hash-wasm' | 'noble-hashes' | 'python-seed' | 'native-sse2' | 'native-avx';
 
@@ -23,6 +23,8 @@ export interface ReferenceMeasurement {
   readonly threads: 1;
   readonly hashesPerSecond: number;
   readonly samples: number[];
+  /** The median of hashes per CPU second of its thread (or process), sample by sample. */
+  readonly hashesPerCpuSecond: number;
 }
 
 /** A measurement, or why there is none here (missing package, no python3, no C compiler...). */
@@ -50,7 +52,7 @@ type OneShot = (message: Uint8Array) => Uint8Array;
  * after an untimed warmup: the nonce written big-endian after the prefix, the digest compared
  * with an unreachable target, exactly as a one-thread miner would.
  */
-function measureLoop(hash: OneShot, job: ReferenceJob): number[] {
+function measureLoop(hash: OneShot, job: ReferenceJob): { wall: number[]; cpu: number[] } {
   const message = new Uint8Array(job.prefix.length + 8);
   message.set(job.prefix);
   const view = new DataView(message.buffer);
@@ -69,14 +71,16 @@ function measureLoop(hash: OneShot, job: ReferenceJob): number[] {
     return hashed;
   };
   hashSlice(performance.now() + WARMUP_MS);
-  const rates: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let s = 0; s < job.samples; s++) {
     const began = performance.now();
+    const cpuBefore = cpuMs();
     const hashed = hashSlice(began + (job.seconds * 1_000) / job.samples);
-    const now = performance.now();
-    rates.push((hashed * 1_000) / (now - began));
+    wall.push((hashed * 1_000) / (performance.now() - began));
+    cpu.push((hashed * 1_000) / (cpuMs() - cpuBefore));
   }
-  return rates;
+  return { wall, cpu };
 }
 
 /** The library's answer for one message agrees with node:crypto (a broken install measures nothing). */
@@ -98,8 +102,18 @@ async function measureLibrary(
     return { ok: false, name, reason: `not installed (${error instanceof Error ? error.message : String(error)})` };
   }
   if (!agreesWithNodeCrypto(hash)) return { ok: false, name, reason: 'its SHA-256 disagrees with node:crypto' };
-  const samples = measureLoop(hash, job);
-  return { ok: true, measurement: { name, label, threads: 1, hashesPerSecond: median(samples), samples } };
+  const { wall, cpu } = measureLoop(hash, job);
+  return {
+    ok: true,
+    measurement: {
+      name,
+      label,
+      threads: 1,
+      hashesPerSecond: median(wall),
+      samples: wall,
+      hashesPerCpuSecond: median(cpu),
+    },
+  };
 }
 
 /** hash-wasm: createSHA256() once, then init(), update(prefix || nonce), digest('binary') per nonce. */
@@ -135,7 +149,8 @@ export function measureNobleHashes(job: ReferenceJob): Promise<ReferenceOutcome>
 
 /**
  * The seed's mining loop (Block.mine), verbatim but for the clock check every 2^14 nonces:
- * hashlib with the prefix absorbed once and one copy() per nonce. One line of rate per sample.
+ * hashlib with the prefix absorbed once and one copy() per nonce. One line per sample: hashes
+ * per second of wall time, and per second of the process's CPU time.
  */
 const SEED_LOOP = `
 import sys, time
@@ -146,7 +161,7 @@ h = sha256()
 h.update(data_and_parent)
 for _ in range(samples):
     inc, check = 0, 16384
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     deadline = began + seconds / samples
     hp = h.copy()
     while inc == 0 or int.from_bytes(hp.digest(), signed=False, byteorder="big") > target:
@@ -157,7 +172,7 @@ for _ in range(samples):
             if time.perf_counter() >= deadline:
                 break
             check += 16384
-    print(inc / (time.perf_counter() - began), flush=True)
+    print(inc / (time.perf_counter() - began), inc / (time.process_time() - cpu_began), flush=True)
 `;
 
 /** The seed's Python loop on one thread (python3 on PATH). */
@@ -170,11 +185,13 @@ export function measurePythonSeed(job: ReferenceJob): Promise<ReferenceOutcome> 
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.on('error', () => resolve({ ok: false, name, reason: 'python3 not found' }));
     child.on('close', (code) => {
-      const samples = output
+      const lines = output
         .split('\n')
         .filter((line) => line.trim() !== '')
-        .map(Number);
-      if (code !== 0 || samples.length === 0 || samples.some((rate) => !Number.isFinite(rate))) {
+        .map((line) => line.trim().split(/\s+/).map(Number));
+      const samples = lines.map((rates) => rates[0] ?? NaN);
+      const cpu = lines.map((rates) => rates[1] ?? NaN);
+      if (code !== 0 || samples.length === 0 || [...samples, ...cpu].some((rate) => !Number.isFinite(rate))) {
         resolve({ ok: false, name, reason: `python3 failed (exit code ${code})` });
         return;
       }
@@ -186,6 +203,7 @@ export function measurePythonSeed(job: ReferenceJob): Promise<ReferenceOutcome> 
           threads: 1,
           hashesPerSecond: median(samples),
           samples,
+          hashesPerCpuSecond: median(cpu),
         },
       });
     });
