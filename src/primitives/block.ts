@@ -9,10 +9,10 @@
  *
  * `preimage` is the first three (the SHA-256 input); data, previousHash, proofOfWork and
  * hash() are views into it, the nonce is read from it, and the hash and its hex are computed
- * once. Blocks read together from a log share larger buffers (BlockArena) instead of one each.
+ * together, once. Blocks read together from a log share larger buffers (BlockArena) instead of one each.
  */
 import * as crypto from 'node:crypto';
-import { bytesToHex, readUint64, writeUint64 } from './bytes.js';
+import { readUint64, writeUint64 } from './bytes.js';
 import { HASH_BYTES, MAX_DATAGRAM_BYTES, MAX_DATA_BYTES, NONCE_BYTES, NONCE_LIMIT } from './limits.js';
 import { DEFAULT_TARGET, hashAtMeetsTarget } from './target.js';
 
@@ -32,10 +32,22 @@ export class BlockTooLargeError extends RangeError {
 export type BlockParent = Block | Uint8Array;
 
 // crypto.hash (one call, no Hash object) arrived in Node 20.12; older 20.x builds use createHash.
-const sha256: (bytes: Uint8Array) => Uint8Array =
+// Hex out: a string is what hashHex() keeps anyway, and unlike a Buffer it mallocs nothing.
+const sha256Hex: (bytes: Uint8Array) => string =
   typeof crypto.hash === 'function'
-    ? (bytes) => crypto.hash('sha256', bytes, 'buffer')
-    : (bytes) => crypto.createHash('sha256').update(bytes).digest();
+    ? (bytes) => crypto.hash('sha256', bytes, 'hex')
+    : (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
+
+/** Writes the 32 bytes that 64 hex digits (lower case, from sha256Hex) spell into `out` at `offset`. */
+function writeHashHex(out: Uint8Array, offset: number, hex: string): void {
+  for (let i = 0; i < HASH_BYTES; i++)
+    out[offset + i] = (hexValue(hex.charCodeAt(2 * i)) << 4) | hexValue(hex.charCodeAt(2 * i + 1));
+}
+
+function hexValue(code: number): number {
+  // '0'..'9' are 48..57, 'a'..'f' 97..102.
+  return code <= 57 ? code - 48 : code - 87;
+}
 
 function checkDataLength(length: number): void {
   if (length > MAX_DATA_BYTES) {
@@ -53,7 +65,6 @@ export class Block {
    * own field, so that two blocks compare equal (deep equality) exactly when their bytes do.
    */
   readonly preimage: Uint8Array;
-  #hashed = false;
   #hashHex: string | undefined;
 
   /**
@@ -123,17 +134,20 @@ export class Block {
   hash(): Uint8Array {
     const { buffer, byteOffset, length } = this.preimage;
     const hash = new Uint8Array(buffer, byteOffset + length, HASH_BYTES);
-    if (!this.#hashed) {
-      hash.set(sha256(this.preimage));
-      this.#hashed = true;
-    }
+    if (this.#hashHex === undefined) this.#computeHash(hash);
     return hash;
   }
 
   /** The hash as 64 lower-case hex digits, computed once. */
   hashHex(): string {
-    this.#hashHex ??= bytesToHex(this.hash());
-    return this.#hashHex;
+    if (this.#hashHex === undefined) this.hash();
+    return this.#hashHex!;
+  }
+
+  #computeHash(into: Uint8Array): void {
+    const hex = sha256Hex(this.preimage);
+    writeHashHex(into, 0, hex);
+    this.#hashHex = hex;
   }
 
   /** The same block with another nonce. */
