@@ -1,29 +1,27 @@
 /**
  * A child process for block-log tests that need a process to die or to hit a limit:
  *
- *   compact <dir> <a.json> <b.json>  opens the log, prints "ready", then compacts it to the
- *                                    blocks listed in a (hashes), then b, then a, ... forever
- *   fill <dir>                       appends blocks one by one until an append fails (run it
- *                                    under `ulimit -f`), then prints what happened as JSON
+ *   compact <dir>  opens the log, prints "ready", then compacts it to forkedChain().all,
+ *                  then .main, then .all, ... forever, printing "compacted" after each
+ *   fill <dir>     appends blocks one by one until an append fails (run it under
+ *                  `ulimit -f`), then prints what happened as JSON
  *
  * Run with `node --import tsx test/helpers/log-child.ts ...`.
  */
-import { readFileSync } from 'node:fs';
 import { Block } from '../../src/primitives/block.js';
 import { MAX_TARGET } from '../../src/primitives/limits.js';
 import { BlockLog, BlockLogError } from '../../src/store/block-log.js';
+import { forkedChain } from './forked-chain.js';
 
-const [mode, dir, ...rest] = process.argv.slice(2);
+const [mode, dir] = process.argv.slice(2);
 
 if (mode === 'compact') {
-  const { log, blocks } = BlockLog.open(dir!);
-  const byHash = new Map(blocks.map((block) => [block.hashHex(), block]));
-  const lists = rest.map((file) =>
-    (JSON.parse(readFileSync(file, 'utf8')) as string[]).map((hash) => byHash.get(hash)!),
-  );
+  const { all, main } = forkedChain();
+  const { log } = BlockLog.open(dir!);
   process.stdout.write('ready\n');
   for (let round = 0; ; round++) {
-    log.compact(lists[round % lists.length]!);
+    log.compact(round % 2 === 0 ? all : main);
+    process.stdout.write('compacted\n');
   }
 } else if (mode === 'fill') {
   // Past `ulimit -f` a write fails with EFBIG, once this signal no longer kills the process.
