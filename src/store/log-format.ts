@@ -144,8 +144,9 @@ const WINDOW_BYTES = 1 << 20;
 export class RecordScanner {
   readonly #source: LogSource;
   #offset: number;
-  #backing: Buffer | undefined;
-  #window: Buffer = Buffer.alloc(0);
+  // Plain Uint8Arrays: a Buffer's subarray costs a FastBuffer construction per record.
+  #backing: Uint8Array | undefined;
+  #window: Uint8Array = new Uint8Array(0);
   #windowStart = 0;
 
   constructor(source: LogSource, start: number) {
@@ -160,8 +161,8 @@ export class RecordScanner {
     if (rest === 0) return { kind: 'end', offset };
     if (rest < RECORD_HEADER_BYTES) return this.#tail(offset, 'a record header cut short');
     const head = this.#bytes(offset, RECORD_HEADER_BYTES);
-    const length = head.readUInt32BE(0);
-    const checksum = head.readUInt32BE(4);
+    const length = readU32(head, 0);
+    const checksum = readU32(head, 4);
     if (length < FIXED_PAYLOAD_BYTES) {
       return this.#bad(
         offset,
@@ -200,10 +201,10 @@ export class RecordScanner {
   }
 
   /** `count` bytes at `offset` (count <= MAX_RECORD_BYTES): a view into the window, refilled as needed. */
-  #bytes(offset: number, count: number): Buffer {
+  #bytes(offset: number, count: number): Uint8Array {
     let inWindow = offset - this.#windowStart;
     if (inWindow < 0 || inWindow + count > this.#window.length) {
-      this.#backing ??= Buffer.allocUnsafe(Math.min(WINDOW_BYTES, this.#source.size));
+      this.#backing ??= new Uint8Array(Math.min(WINDOW_BYTES, this.#source.size));
       const length = Math.min(this.#backing.length, this.#source.size - offset);
       const read = readFully(this.#source, this.#backing.subarray(0, length), offset);
       if (read < count)
@@ -291,6 +292,10 @@ function readFully(source: LogSource, into: Uint8Array, position: number): numbe
     done += read;
   }
   return done;
+}
+
+function readU32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
 
 function hex32(value: number): string {
