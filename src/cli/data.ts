@@ -66,13 +66,13 @@ export function checkText(check: DataCheck): string {
   const rows: Array<[string, string]> = [
     ['data directory', check.dir],
     ['log', `${check.log}, ${count(check.bytes)} bytes`],
-    ['network', describeNetwork(check.network)],
+    ['network', check.damage?.record === 0 ? 'unknown (no block log header)' : describeNetwork(check.network)],
     ['records', `${count(check.records)} whole`],
     [
       'torn tail',
       check.tornBytes === 0
         ? 'none'
-        : `${count(check.tornBytes)} bytes (a record a crash cut short: the next start cuts it off, nothing is lost)`,
+        : `${count(check.tornBytes)} bytes (a write a crash cut short: the next start cuts it off, nothing is lost)`,
     ],
   ];
   const { damage, chain } = check;
@@ -124,7 +124,7 @@ export function repairText(repair: DataRepair): string {
     case 'none':
       return `${check.log} is whole (${kept}): nothing to repair\n`;
     case 'cut-torn-tail':
-      return `cut a torn tail of ${count(check.tornBytes)} bytes (a record a crash cut short) off ${check.log}; kept ${kept}\n`;
+      return `cut a torn tail of ${count(check.tornBytes)} bytes (a write a crash cut short) off ${check.log}; kept ${kept}\n`;
     case 'set-aside': {
       const damage = check.damage!;
       const where = chain?.refusal
