@@ -22,5 +22,6 @@ program.addCommand(mineCommand());
 program.addCommand(devnetCommand());
 program.addCommand(blockCommand());
 program.addCommand(benchCommand());
+program.addCommand((await import('./data.js')).dataCommand());
 
 await program.parseAsync(process.argv);
