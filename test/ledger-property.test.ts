@@ -95,7 +95,7 @@ function transfersFor(
   for (const choice of choices) {
     let source: { txid: string; index: number; amount: bigint; owner: string };
     if (chained && choice % 4 === 0) {
-      source = { txid: chained.txid, index: 0, ...chained };
+      source = { ...chained, index: 0 };
     } else {
       if (spendable.length === 0) break;
       const [key, coin] = spendable.splice(choice % spendable.length, 1)[0]!;
