@@ -397,6 +397,32 @@ describe('Ledger: routes and undo records', () => {
     expect([ledger.tip, ledger.height, ledger.reach, ledger.supply()]).toEqual([hashes[3], 3, 0, 3n * SUBSIDY]);
   });
 
+  it('checks a branch block by block from the last checked state, undisturbed by a refused block', () => {
+    const { ledger, tree, tip, reward } = funded();
+    const main = tree.block(tip);
+    extend(ledger, main);
+    const toAlice = transfer([{ from: reward, index: 0, key: MINER }], [[SUBSIDY, ALICE]]);
+    const f1 = tree.block(tip, [toAlice], { tag: 'fork' });
+    expect(refusal(ledger, f1, tree.route(ledger.tip, tip))).toBe('accepted');
+    // A refused child of f1 (a re-spend), then a good one: the state at f1 is intact.
+    const again = tree.block(f1.hash, [toAlice], { tag: 'again' });
+    expect(refusal(ledger, again, tree.route(ledger.tip, f1.hash))).toMatch(/^bad-tx: .*not an unspent output/);
+    const toBob = transfer([{ from: toAlice, index: 0, key: ALICE }], [[SUBSIDY, BOB]]);
+    const f2 = tree.block(f1.hash, [toBob]);
+    expect(refusal(ledger, f2, tree.route(ledger.tip, f1.hash))).toBe('accepted');
+    const f3 = tree.block(f2.hash);
+    expect(refusal(ledger, f3, tree.route(ledger.tip, f2.hash))).toBe('accepted');
+    const change = ledger.reorganize(tree.route(ledger.tip, f3.hash));
+    expect(change.connected).toEqual([f1.payload, f2.payload, f3.payload]);
+    expect([ledger.tip, ledger.height, ledger.balance(hashOf(ALICE)), ledger.balance(hashOf(BOB))]).toEqual([
+      f3.hash,
+      6,
+      0n,
+      SUBSIDY,
+    ]);
+    expect(ledger.supply()).toBe(6n * SUBSIDY);
+  });
+
   it('throws on a route that does not start at the tip or does not link up', () => {
     const { ledger, tree, hashes } = chainOf(3, 10);
     const notTip = { disconnect: [tree.get(hashes[2]!)], connect: [] };

@@ -74,7 +74,7 @@ export class CoinSet implements CoinSource {
   }
 
   /** Removes and returns a coin; it must be unspent (a broken invariant otherwise). */
-  delete(key: string): Coin {
+  spend(key: string): Coin {
     const coin = this.#coins.get(key);
     if (!coin) throw new Error(`coin ${key} is not unspent`);
     this.#coins.delete(key);
@@ -131,9 +131,10 @@ export class CoinView implements CoinSource {
     return coin;
   }
 
-  /** Applies this view's changes to `target`, which must be the set this view was made over. */
-  commitTo(target: CoinSet): void {
-    for (const key of this.#removed) target.delete(key);
+  /** Applies this view's changes to `target`, which must be what this view was made over. */
+  commitTo(target: CoinSet | CoinView): void {
+    if (target !== this.#base) throw new Error('a view commits only to its own base');
+    for (const key of this.#removed) target.spend(key);
     for (const [key, coin] of this.#added) target.add(key, coin);
   }
 }

@@ -98,8 +98,14 @@ export class Ledger {
   #height = 0;
   /** Oldest first; the last one is the tip's (none at the genesis). */
   #undo: UndoRecord[] = [];
-  /** The last block checked on top of the tip, kept so that connecting it next costs nothing. */
-  #checked: { hash: string; tip: string; view: CoinView; undo: UndoRecord } | undefined;
+  /**
+   * The state at the last block that passed checkBlock (a view over the set, with the undo
+   * records of the blocks it connected), while the tip stays where it was: a block that
+   * builds on it, or a reorganisation that ends at it, starts from there instead of walking
+   * the whole route again. A competing branch growing block by block then costs one block's
+   * work per block, and the reorganisation to it costs nothing more.
+   */
+  #lastChecked: (Walk & { ledgerTip: string; disconnected: number }) | undefined;
 
   constructor(params: NetworkParams, genesisHash: Uint8Array, options: LedgerOptions = {}) {
     const verdict = checkParams(params);
@@ -191,23 +197,30 @@ export class Ledger {
    * are verified through the signature cache. Answers the block's fees.
    */
   checkBlock(block: BlockRef, route: Route = EMPTY_ROUTE): CheckBlockVerdict {
-    const walk = this.#walk(route);
-    if (block.parentHash !== walk.tip || block.height !== walk.height + 1 || !HASH_HEX.test(block.hash)) {
+    const start = this.#reuse(route) ?? this.#walk(route);
+    if (block.parentHash !== start.tip || block.height !== start.height + 1 || !HASH_HEX.test(block.hash)) {
       throw new LedgerRouteError(
-        `block ${block.hash} (height ${block.height}, parent ${block.parentHash}) does not follow the route's end ${walk.tip} (height ${walk.height})`,
+        `block ${block.hash} (height ${block.height}, parent ${block.parentHash}) does not follow the route's end ${start.tip} (height ${start.height})`,
       );
     }
-    const view = new CoinView(walk.view);
+    const view = new CoinView(start.view);
     const verdict = connectBlock(view, block.payload, block.height, {
       params: this.params,
       genesisHash: this.genesisHash,
       signatures: this.signatures,
     });
     if (!verdict.ok) return verdict;
-    if (route.disconnect.length === 0 && route.connect.length === 0) {
-      const undo = { hash: block.hash, parentHash: block.parentHash, height: block.height, spent: verdict.spent };
-      this.#checked = { hash: block.hash, tip: this.#tip, view, undo };
-    }
+    view.commitTo(start.view);
+    const undo = { hash: block.hash, parentHash: block.parentHash, height: block.height, spent: verdict.spent };
+    this.#lastChecked = {
+      view: start.view,
+      tip: block.hash,
+      height: block.height,
+      kept: start.kept,
+      added: [...start.added, undo],
+      ledgerTip: this.#tip,
+      disconnected: route.disconnect.length,
+    };
     return { ok: true, fees: verdict.fees };
   }
 
@@ -217,21 +230,8 @@ export class Ledger {
    * broken invariant: nothing is changed and an Error is thrown.
    */
   reorganize(route: Route): LedgerChange {
-    const cached = this.#checked;
-    this.#checked = undefined;
-    let walk: Walk;
-    const only = route.connect[0];
-    if (
-      route.disconnect.length === 0 &&
-      route.connect.length === 1 &&
-      cached?.hash === only?.hash &&
-      cached?.tip === this.#tip
-    ) {
-      walk = { view: cached.view, tip: cached.hash, height: cached.undo.height, kept: this.#undo.length, added: [] };
-      walk.added.push(cached.undo);
-    } else {
-      walk = this.#walk(route);
-    }
+    const walk = this.#reuse(route) ?? this.#walk(route);
+    this.#lastChecked = undefined;
     walk.view.commitTo(this.#coins);
     this.#undo.splice(walk.kept);
     this.#undo.push(...walk.added);
@@ -243,6 +243,18 @@ export class Ledger {
       disconnected: route.disconnect.map((block) => block.payload),
       connected: route.connect.map((block) => block.payload),
     };
+  }
+
+  /**
+   * The state at the last checked block, when `route` ends there: from the same tip, the
+   * same number of disconnections and the same last block, the route can only be the same.
+   */
+  #reuse(route: Route): Walk | undefined {
+    const last = this.#lastChecked;
+    const end = route.connect.at(-1);
+    if (!last || !end || last.ledgerTip !== this.#tip) return undefined;
+    if (end.hash !== last.tip || route.disconnect.length !== last.disconnected) return undefined;
+    return last;
   }
 
   /** Follows `route` in a view over the set, checking that it starts at the tip and links up. */
