@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_ROUTE, Ledger, LedgerRouteError, type BlockRef, type Route } from '../src/consensus/ledger/ledger.js';
+import { routeBetween } from '../src/consensus/ledger/route.js';
 import { bytesToHex } from '../src/primitives/bytes.js';
 import { MAX_MONEY, subsidy } from '../src/primitives/params.js';
 import {
@@ -421,6 +422,40 @@ describe('Ledger: routes and undo records', () => {
       SUBSIDY,
     ]);
     expect(ledger.supply()).toBe(6n * SUBSIDY);
+  });
+
+  it('routeBetween walks from one block back to the fork point and on to the other', () => {
+    const tree = new TestTree();
+    interface Node {
+      hash: string;
+      height: number;
+      parent: Node | undefined;
+    }
+    const genesis: Node = { hash: GENESIS_HEX, height: 0, parent: undefined };
+    const nodes = new Map<string, Node>([[GENESIS_HEX, genesis]]);
+    const add = (parent: Node, tag: string): Node => {
+      const block = tree.block(parent.hash, [], { tag });
+      const node = { hash: block.hash, height: block.height, parent };
+      nodes.set(block.hash, node);
+      return node;
+    };
+    const a1 = add(genesis, 'a1');
+    const a3 = add(add(a1, 'a2'), 'a3');
+    const b3 = add(add(a1, 'b2'), 'b3');
+    const refOf = (node: Node): BlockRef => tree.get(node.hash);
+    for (const [from, to] of [
+      [a3, b3],
+      [b3, a3],
+      [a3, a3],
+      [a3, a1],
+      [genesis, a3],
+      [a1, genesis],
+    ] as const) {
+      expect(routeBetween(from, to, refOf)).toEqual(tree.route(from.hash, to.hash));
+    }
+    expect(routeBetween(a3, b3, refOf).disconnect.map((block) => block.height)).toEqual([3, 2]);
+    const stranger: Node = { hash: 'ff'.repeat(32), height: 0, parent: undefined };
+    expect(() => routeBetween(a3, stranger, refOf)).toThrow(RangeError);
   });
 
   it('throws on a route that does not start at the tip or does not link up', () => {

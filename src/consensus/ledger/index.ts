@@ -26,6 +26,7 @@ export {
   type PrecheckVerdict,
   type Selection,
 } from './mempool.js';
+export { routeBetween, type RouteNode } from './route.js';
 export { SignatureCache, type SignatureCacheLimits } from './signature-cache.js';
 export { DEFAULT_SNAPSHOT_LIMITS, decodeSnapshot, encodeSnapshot, type SnapshotLimits } from './snapshot.js';
 export {
