@@ -69,8 +69,6 @@ function connectTransfer(
   spentBy: Map<string, number>,
   spent: SpentCoin[],
 ): { ok: true; fee: bigint } | BlockRefusal {
-  const syntax = checkTxSyntax(tx);
-  if (!syntax.ok) return badTx(index, id, syntax.reason);
   let inputs = 0n;
   for (const [i, input] of tx.inputs.entries()) {
     const key = outpointKey(bytesToHex(input.txid), input.index);
@@ -131,6 +129,11 @@ export function connectBlock(
   const coinbaseSyntax = checkTxSyntax(coinbase);
   if (!coinbaseSyntax.ok) return badCoinbase(coinbaseSyntax.reason);
 
+  // Syntax first: a txid is only defined for a transaction that encodes.
+  for (let i = 1; i < transactions.length; i++) {
+    const syntax = checkTxSyntax(transactions[i]!);
+    if (!syntax.ok) return { ok: false, reason: 'bad-tx', detail: `transaction ${i}: ${syntax.reason}` };
+  }
   const txids = transactions.map((tx) => bytesToHex(txid(tx)));
   // The coinbase's outputs go in first, so that a transfer of the same block spending one
   // is refused as immature (which it always is: maturity >= 1), not as missing.
