@@ -135,8 +135,10 @@ describe('templateTransactions', () => {
     expect(ledger.checkBlock(block)).toEqual({ ok: true, fees: template.fees });
   });
 
-  it('refuses a miner tag too long to pad', () => {
+  it('takes a miner tag of MAX_MINER_TAG_BYTES and refuses one byte more', () => {
     const { ledger } = poolFixture(4);
+    const template = templateTransactions(ledger, new Mempool(), { tag: new Uint8Array(65), payTo: hashOf(MINER) });
+    expect(template.transactions).toHaveLength(1);
     expect(() =>
       templateTransactions(ledger, new Mempool(), { tag: new Uint8Array(66), payTo: hashOf(MINER) }),
     ).toThrow(RangeError);

@@ -56,6 +56,9 @@ describe('Mempool: admission', () => {
     const signature = signMessage(signatureDigest(unsigned, GENESIS_HASH), ALICE.privateKey);
     const doubled: TransferTx = { ...unsigned, inputs: unsigned.inputs.map((input) => ({ ...input, signature })) };
     expect(reason(pool.add(doubled, ledger))).toBe('malformed: input 1 spends the same output as input 0');
+    expect(reason(new Mempool({ maxTxBytes: ONE_OUT_BYTES - 1 }).add(spend(0, feeAt(1)), ledger))).toBe(
+      `too-large: transaction is ${ONE_OUT_BYTES} bytes, at most ${ONE_OUT_BYTES - 1}`,
+    );
     expect(reason(pool.add(spend(0, feeAt(1)), ledger))).toBe('accepted');
     const twoOutputs = transfer(
       [{ from: fanOut, index: 1, key: ALICE }],
@@ -93,11 +96,12 @@ describe('Mempool: admission', () => {
     );
   });
 
-  it('refuses what it holds, what the chain holds, and spends of missing outputs', () => {
+  it('refuses what it holds (also with other signature bytes), what the chain holds, and spends of missing outputs', () => {
     const { ledger, pool, spend, fanOut } = setup();
     const tx = spend(0, feeAt(1));
     added(pool.add(tx, ledger));
     expect(reason(pool.add(tx, ledger))).toBe(`already-known: transaction ${hexTxid(tx)} is in the pool`);
+    expect(reason(pool.add(badlySigned(tx), ledger))).toBe(`already-known: transaction ${hexTxid(tx)} is in the pool`);
     expect(reason(pool.add(fanOut, ledger))).toBe(
       `already-confirmed: transaction ${hexTxid(fanOut)} has unspent outputs in the chain`,
     );
@@ -183,6 +187,16 @@ describe('Mempool: admission', () => {
     const before = ledger.signatures.stats.verifications;
     expect(reason(pool.add(forged, ledger))).toBe('bad-signature: input 0: signature does not verify');
     expect(ledger.signatures.stats.verifications).toBe(before);
+  });
+});
+
+describe('Mempool: limits', () => {
+  it('refuses limits that are not positive integers, and a negative minimum fee rate', () => {
+    expect(() => new Mempool({ maxCount: 0 })).toThrow(RangeError);
+    expect(() => new Mempool({ maxBytes: 1.5 })).toThrow(RangeError);
+    expect(() => new Mempool({ maxAncestors: -1 })).toThrow(RangeError);
+    expect(() => new Mempool({ minFeeRate: -1n })).toThrow(RangeError);
+    expect(new Mempool({ minFeeRate: 0n, maxCount: 1 }).limits).toMatchObject({ minFeeRate: 0n, maxCount: 1 });
   });
 });
 
