@@ -125,7 +125,11 @@ export function encodeSnapshot(ledger: Ledger): Uint8Array {
 }
 
 /** Reads one coin record; `maxHeight` is the highest block it may come from. */
-function readCoin(reader: ByteReader, maxHeight: number, what: string): { txid: Uint8Array; key: string; coin: Coin } {
+function readCoin(
+  reader: ByteReader,
+  maxHeight: number,
+  what: string,
+): { txid: Uint8Array; index: number; key: string; coin: Coin } {
   const txid = reader.bytes(TXID_BYTES, `${what} txid`);
   const index = reader.u16(`${what} index`);
   if (index >= MAX_TX_OUTPUTS) refuse(`${what}: output index must be 0 to ${MAX_TX_OUTPUTS - 1}, got ${index}`);
@@ -137,7 +141,7 @@ function readCoin(reader: ByteReader, maxHeight: number, what: string): { txid: 
   const flags = reader.u8(`${what} flags`);
   if (flags !== 0 && flags !== FLAG_COINBASE) refuse(`${what}: unknown flags ${flags}`);
   const coin: Coin = { amount, keyHash, height, coinbase: flags === FLAG_COINBASE };
-  return { txid, key: outpointKey(bytesToHex(txid), index), coin };
+  return { txid, index, key: outpointKey(bytesToHex(txid), index), coin };
 }
 
 /** Byte order of two outpoints: negative, zero or positive. */
@@ -174,8 +178,7 @@ function readState(reader: ByteReader, genesisHash: Uint8Array, limits: Required
   let total = 0n;
   let previous: { txid: Uint8Array; index: number } | undefined;
   for (let i = 0; i < count; i++) {
-    const { txid, key, coin } = readCoin(reader, height, `coin ${i}`);
-    const index = Number(key.slice(2 * TXID_BYTES + 1));
+    const { txid, index, key, coin } = readCoin(reader, height, `coin ${i}`);
     if (previous && compareOutpoints(previous.txid, previous.index, txid, index) >= 0) {
       refuse(`coin ${i} is not after coin ${i - 1} in outpoint order`);
     }
