@@ -81,7 +81,7 @@ interface Walk {
   view: CoinView;
   tip: string;
   height: number;
-  /** Undo records left of the ledger's after the disconnections. */
+  /** How many of the ledger's undo records remain after the disconnections. */
   kept: number;
   added: UndoRecord[];
 }
