@@ -6,7 +6,8 @@
  *     same forged transfers sent again (answered by the signature cache);
  *   - how many such transfers the template puts in a default 32 KiB block, and select()'s cost;
  *   - Ledger.checkBlock of that full block with a cold signature cache and with the cache
- *     the mempool filled, and reorganize() connecting it after the check;
+ *     the mempool filled, reorganize() connecting it after the check, and checkBlock of a
+ *     block on a fork 10 full blocks deep (its route walked);
  *   - the snapshot codec over 100,000 coins.
  * Every figure is the median CPU time of SAMPLES runs. Run with `npx tsx bench/ledger.bench.ts`.
  */
@@ -218,6 +219,48 @@ const followMs = measure(
   ({ pool, ledger, change }) => pool.follow(change, ledger),
 );
 rows.push({ measure: 'Mempool.follow after that block', 'median cpu ms': +followMs.toFixed(2), 'per second': '' });
+
+// A block on a fork 10 full blocks deep: the route is walked (10 disconnected, 10 connected
+// again without their signatures) before the block is checked.
+const DEPTH = 10;
+const perBlock = template.transactions.length - 1;
+const fullBlock = (parentHash: string, height: number, index: number, tag: string): BlockRef => ({
+  hash: bytesToHex(new TextEncoder().encode(`${tag}${height}`.padEnd(32, '.'))),
+  parentHash,
+  height,
+  payload: {
+    version: PAYLOAD_VERSION,
+    height,
+    time: 0,
+    target: MAX_TARGET,
+    // The coinbase claims nothing: paying less than allowed is valid, and keeps the sums simple.
+    transactions: [
+      { kind: 'coinbase', height, tag: new TextEncoder().encode(tag), outputs: [] },
+      ...transfers.slice(index * perBlock, (index + 1) * perBlock),
+    ],
+  },
+});
+const deep = freshLedger();
+const mainBlocks: BlockRef[] = [];
+const forkBlocks: BlockRef[] = [];
+for (let i = 0; i < DEPTH; i++) {
+  const main = fullBlock(mainBlocks.at(-1)?.hash ?? TIP, HEIGHT + 1 + i, i, 'main');
+  if (!deep.checkBlock(main).ok) throw new Error('main block refused');
+  deep.reorganize({ disconnect: [], connect: [main] });
+  mainBlocks.push(main);
+  // The fork holds the same transfers in blocks of its own.
+  forkBlocks.push(fullBlock(forkBlocks.at(-1)?.hash ?? TIP, HEIGHT + 1 + i, i, 'fork'));
+}
+const forkTip = fullBlock(forkBlocks.at(-1)!.hash, HEIGHT + 1 + DEPTH, DEPTH, 'fork');
+const forkRoute = { disconnect: [...mainBlocks].reverse(), connect: forkBlocks };
+const deepMs = measure(nothing, () => {
+  if (!deep.checkBlock(forkTip, forkRoute).ok) throw new Error('fork block refused');
+});
+rows.push({
+  measure: `checkBlock on a fork ${DEPTH} full blocks deep (route walked, signatures cached)`,
+  'median cpu ms': +deepMs.toFixed(2),
+  'per second': '',
+});
 
 // The snapshot codec over 100,000 coins.
 const many: [string, Coin][] = Array.from({ length: 100_000 }, (_, i) => {
