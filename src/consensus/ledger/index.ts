@@ -11,6 +11,7 @@ export {
   type CheckBlockVerdict,
   type LedgerChange,
   type LedgerOptions,
+  type LedgerState,
   type Route,
 } from './ledger.js';
 export {
@@ -22,6 +23,7 @@ export {
   type MempoolLimits,
   type MempoolRefusal,
   type MempoolRefusalReason,
+  type PendingLookup,
   type PoolUpdate,
   type PrecheckVerdict,
   type Selection,
