@@ -21,6 +21,7 @@ export default defineConfig({
       'test/engines.test.ts',
       'test/block-tree.test.ts',
       'test/block-tree-rules.test.ts',
+      'test/tree-view.test.ts',
       'test/orphan-pool.test.ts',
       'test/locator.test.ts',
       'test/messages.test.ts',
