@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Block } from '../src/primitives/block.js';
 import { MAX_TARGET } from '../src/primitives/limits.js';
 import { DEFAULT_TARGET } from '../src/primitives/target.js';
@@ -75,6 +75,30 @@ describe('the tie rule', () => {
     const overtaking = new Block('side-overtakes', side[1]!);
     expect(tree.append(overtaking)).toMatchObject({ ok: true, headChanged: true, entry: { height: 3 } });
     expect(tree.head.hash).toBe(overtaking.hashHex());
+  });
+});
+
+describe("the seed's default coin", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('takes the newcomer on a tie when Math.random() is below 1/2, and keeps the head from 1/2 up', () => {
+    for (const [random, takesNewcomer] of [
+      [0, true],
+      [0.4999, true],
+      [0.5, false],
+      [0.99, false],
+    ] as const) {
+      const tree = new BlockTree(genesis, easy);
+      const [a] = extend(tree, genesis, 1, 'a');
+      const b = new Block('b', genesis);
+      const spy = vi.spyOn(Math, 'random').mockReturnValue(random);
+      expect(tree.append(b)).toMatchObject({ ok: true, headChanged: takesNewcomer });
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(tree.head.hash).toBe((takesNewcomer ? b : a!).hashHex());
+      spy.mockRestore();
+    }
   });
 });
 

@@ -152,7 +152,8 @@ describe('decoding getblocks', () => {
       ok: true,
       message: { type: 'getblocks', locator: [HEX.toLowerCase(), hash(1)], limit: 5 },
     });
-    for (const bad of [42, 'zz', hash(1).slice(1), `${hash(1)}0`, null]) {
+    // [hash] reads as 64 hex digits when turned into text: it must be refused as not a string.
+    for (const bad of [42, 'zz', hash(1).slice(1), `${hash(1)}0`, null, [hash(1)]]) {
       expect(getblocks([hash(1), bad], 5)).toEqual(refused('getblocks: every locator hash must be 64 hex digits'));
     }
   });
