@@ -113,7 +113,18 @@ export interface ApiAddress {
   address: string;
   /** Base units, decimal. */
   balance: string;
-  unspent: Array<{ txid: string; index: number; amount: string; height: number | null }>;
+  unspent: Array<{
+    txid: string;
+    index: number;
+    amount: string;
+    height: number | null;
+    /** Made by a coinbase (spendable only after the network's coinbase maturity). */
+    coinbase: boolean;
+    /** A transaction in the mempool spends it already. */
+    spentInMempool: boolean;
+    /** May be spent by a transaction in the next block: mature and not spent in the mempool. */
+    spendable: boolean;
+  }>;
   history: Array<{ txid: string; height: number | null; delta: string }>;
 }
 

@@ -30,6 +30,7 @@ interface Counters {
   hashrate: number;
   perThread: number[];
   lastRefusal: string;
+  transactions: { accepted: number; rejected: number; confirmed: number };
 }
 
 /** Prints events as a human reads them. Returns the listener and a final-summary printer. */
@@ -48,6 +49,7 @@ export function humanView(
     hashrate: 0,
     perThread: [],
     lastRefusal: '',
+    transactions: { accepted: 0, rejected: 0, confirmed: 0 },
   };
   const live = out.isTTY === true;
   let dirty = false;
@@ -109,6 +111,14 @@ export function humanView(
         return `compacted the block log: ${event.blocks} blocks kept, ${event.dead_bytes} bytes of dropped blocks removed`;
       case 'sync':
         return `syncing from ${event.from}: at height ${event.height}, it claims ${event.their_height}`;
+      case 'tx':
+        // Transactions can come by the thousand: the first of each kind, then every hundredth.
+        counters.transactions[event.status]++;
+        if (counters.transactions[event.status] !== 1 && counters.transactions[event.status] % 100 !== 0)
+          return undefined;
+        return event.status === 'rejected'
+          ? `refused transaction ${event.txid.slice(0, 16)} from ${event.from}: ${event.reason}${event.detail ? ` (${event.detail})` : ''} (#${counters.transactions.rejected})`
+          : `transaction ${event.txid.slice(0, 16)} ${event.status === 'accepted' ? `in the mempool, from ${event.from}` : 'confirmed'} (#${counters.transactions[event.status]})`;
       case 'head':
         return `head → height ${event.height} ${event.hash.slice(0, 16)}`;
       case 'block':
@@ -126,6 +136,8 @@ export function humanView(
           : undefined;
       case 'warning':
         return `warning: ${event.message}`;
+      case 'api':
+        return `HTTP API and web view at ${event.url}/`;
       case 'exit':
         return undefined;
     }

@@ -15,6 +15,9 @@ import { BlockLog } from '../store/block-log.js';
 import { describeStoreError } from '../store/errors.js';
 import type { LogNetwork } from '../store/log-format.js';
 import { restoreChain } from '../store/restore.js';
+import { readSnapshotFile, writeSnapshotFile } from '../store/snapshot-file.js';
+import { ledgerFromSnapshot } from '../consensus/chain-state.js';
+import type { Ledger } from '../consensus/ledger/index.js';
 import { formatTarget } from '../primitives/target.js';
 
 export class StoreError extends Error {
@@ -25,6 +28,8 @@ export interface OpenedStore {
   store: BlockStore;
   /** The chain restored from the log, if it held one. */
   tree: BlockTree | undefined;
+  /** The chain state's ledger from the directory's snapshot, when it has a usable one. */
+  ledger: Ledger | undefined;
   /** What to report about the restore. */
   event: NodeEvent | undefined;
   close(): void;
@@ -64,8 +69,11 @@ export function openStore(dir: string, network: NetworkConfig, pruneDepth?: numb
       }),
     append: (list) => storeStep(() => log.appendBatch(list)),
     compact: (list) => storeStep(() => log.compact([...list])),
+    saveSnapshot: (bytes) => storeStep(() => writeSnapshotFile(dir, bytes)),
   };
-  if (blocks.length === 0 || stored === undefined) return { store, tree: undefined, event: undefined, close };
+  if (blocks.length === 0 || stored === undefined) {
+    return { store, tree: undefined, ledger: undefined, event: undefined, close };
+  }
   const restored = restoreChain(stored, blocks, network, pruneDepth);
   if (restored.refusal || !restored.tree) {
     close();
@@ -77,10 +85,14 @@ export function openStore(dir: string, network: NetworkConfig, pruneDepth?: numb
   // Side blocks over today's limits were dropped from memory: the log follows, crash-safely.
   const tree = restored.tree;
   if (restored.dropped.length > 0) storeStep(() => log.compact([...tree.entries()].map((entry) => entry.block)));
+  // The chain state's snapshot saves replaying every block; without a usable one, they are replayed.
+  const snapshot = tree.rules.chainState ? storeStep(() => readSnapshotFile(dir)) : undefined;
+  const fromSnapshot = snapshot ? ledgerFromSnapshot(tree, snapshot) : undefined;
   const head = tree.head;
   return {
     store,
     tree,
+    ledger: fromSnapshot?.ok ? fromSnapshot.ledger : undefined,
     event: {
       event: 'restored',
       blocks: restored.restored,

@@ -29,6 +29,9 @@ export interface PeerLimits {
   /** Requests (getblocks, getdata) per second a peer may make, and in a burst. */
   requestsPerSecond?: number;
   requestBurst?: number;
+  /** Transactions per second a peer may send for the mempool, and in a burst. */
+  transactionsPerSecond?: number;
+  transactionBurst?: number;
   /** Datagrams per second from all unvalidated peers together, and in a burst. */
   totalPerSecond?: number;
   totalBurst?: number;
@@ -59,6 +62,9 @@ export const DEFAULT_PEER_LIMITS: Required<PeerLimits> = {
   // make this node send, on top of the amplification limit.
   requestsPerSecond: 4,
   requestBurst: 8,
+  // A full block holds about 170 transfers; a second's worth from one peer, twice over.
+  transactionsPerSecond: 200,
+  transactionBurst: 400,
   totalPerSecond: 4_000,
   totalBurst: 8_000,
   banThreshold: 50,
@@ -107,6 +113,7 @@ export interface Peer {
   bannedUntil: number;
   readonly datagrams: Bucket;
   readonly requests: Bucket;
+  readonly transactions: Bucket;
 }
 
 export type Admission =
@@ -195,6 +202,11 @@ export class PeerTable {
     );
   }
 
+  /** True when the peer may have one more transaction taken for the mempool now. */
+  allowTransaction(peer: Peer): boolean {
+    return take(peer.transactions, this.#now(), this.limits.transactionsPerSecond, this.limits.transactionBurst);
+  }
+
   /**
    * The anti-amplification limit: true (and the bytes are counted) when `bytes` more may
    * go to `peer` in answer to what it sent.
@@ -256,6 +268,7 @@ export class PeerTable {
       bannedUntil: 0,
       datagrams: { tokens: this.limits.datagramBurst, refilled: now },
       requests: { tokens: this.limits.requestBurst, refilled: now },
+      transactions: { tokens: this.limits.transactionBurst, refilled: now },
     };
   }
 
