@@ -95,6 +95,12 @@ export class NodeSource implements ApiSource {
       mempool: this.#node.chainState
         ? { count: this.#node.chainState.mempool.size, bytes: this.#node.chainState.mempool.bytes }
         : null,
+      supply: this.#node.chainState
+        ? {
+            unspent: this.#node.chainState.ledger.supply().toString(),
+            subsidies: this.#node.chainState.subsidiesPaid().toString(),
+          }
+        : null,
       engine: this.#engine,
       threads: this.#threads,
     };

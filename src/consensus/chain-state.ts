@@ -174,6 +174,19 @@ export class ChainState {
     return [...(this.#history.get(bytesToHex(keyHash)) ?? [])].reverse();
   }
 
+  /** The subsidies of every block up to the ledger's height: what coinbases could create so far. */
+  subsidiesPaid(): bigint {
+    // Era by era: the subsidy is the same for every height of a halving interval.
+    const { halvingInterval } = this.rules.params;
+    let total = 0n;
+    for (let height = 1; height <= this.ledger.height;) {
+      const eraEnd = Math.min(this.ledger.height, (Math.floor(height / halvingInterval) + 1) * halvingInterval - 1);
+      total += subsidy(this.rules.params, height) * BigInt(eraEnd - height + 1);
+      height = eraEnd + 1;
+    }
+    return total;
+  }
+
   /** Whether a coin of height `height` may be spent in the next block (coinbase maturity). */
   spendableAt(coin: { height: number; coinbase: boolean }): boolean {
     return !coin.coinbase || this.ledger.height + 1 >= coin.height + this.rules.params.coinbaseMaturity;
@@ -242,9 +255,10 @@ export function ledgerFromSnapshot(
     undoDepth: tree.limits.maxForkDepth + 10,
   });
   if (!decoded.ok) return decoded;
-  const tip = tree.get(decoded.value.tip);
-  if (!tip || !tree.isMain(tip))
-    return { ok: false, reason: `its tip ${decoded.value.tip.slice(0, 16)}… is not on the stored main chain` };
+  // Its tip may be off the main chain (a crash mid-reorganisation): the undo records walk it back.
+  if (!tree.has(decoded.value.tip)) {
+    return { ok: false, reason: `its tip ${decoded.value.tip.slice(0, 16)}… is not a stored block` };
+  }
   return { ok: true, ledger: decoded.value };
 }
 

@@ -236,11 +236,23 @@ export class MinerNode {
   }
 
   #startChainState(tree: BlockTree, ledger?: Ledger): void {
-    this.#chainState = tree.rules.chainState?.(tree, {
-      payTo: this.#options.payTo?.(),
-      ...(ledger ? { ledger } : {}),
-    });
-    this.#chainState?.followHead();
+    const payTo = this.#options.payTo?.();
+    this.#chainState = tree.rules.chainState?.(tree, { payTo, ...(ledger ? { ledger } : {}) });
+    if (!this.#chainState || !ledger) {
+      this.#chainState?.followHead();
+      return;
+    }
+    try {
+      this.#chainState.followHead();
+    } catch (error) {
+      // The snapshot does not fit the stored chain: replay it from the genesis instead.
+      this.#emit({
+        event: 'warning',
+        message: `the chain-state snapshot was not usable (${(error as Error).message}); replaying from the genesis`,
+      });
+      this.#chainState = tree.rules.chainState?.(tree, { payTo });
+      this.#chainState?.followHead();
+    }
   }
 
   get tree(): BlockTree | undefined {

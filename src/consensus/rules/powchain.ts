@@ -50,9 +50,10 @@ export interface PowchainRules extends NetworkRules {
   /** The payload of a block, decoded once (the same object every time it is asked). */
   payloadOf(block: Block): { ok: true; value: BlockPayload } | { ok: false; reason: string };
   /**
-   * The chain state of `tree` (ledger, mempool, index): made once per tree, and from then on
+   * The chain state of `tree` (ledger, mempool, index): made when the tree is, and from then on
    * the tree's blocks are checked against its ledger and templates are filled from its mempool.
-   * A restored tree gets it after the restore (its stored blocks replayed by followHead).
+   * A restored tree gets it after the restore (its stored blocks replayed by followHead). Made
+   * again, it replaces the first.
    */
   chainState(tree: BlockTree, options?: ChainStateOptions): ChainState;
 }
@@ -98,7 +99,7 @@ export function powchainRules(params: NetworkParams, genesisHash: string): Powch
     schedule,
     payloadOf,
     chainState(tree: BlockTree, options?: ChainStateOptions): ChainState {
-      if (state) throw new RangeError('this network already has its chain state');
+      // A second one replaces the first (to start over from the genesis when a snapshot fails).
       state = new ChainState(tree, this as PowchainRules, options);
       return state;
     },
