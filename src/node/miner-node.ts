@@ -465,7 +465,9 @@ export class MinerNode {
     if (checked.ok) {
       this.#connectOrphans(checked.entry);
       this.#afterAppend(previousHead, peer.key);
-      if (peer.extended && this.#sync.noteBlock(peer.key, this.#now())) this.#requestSync(peer);
+      // The datagram's size, near enough: base64 data and the fixed fields.
+      const bytes = Math.ceil((block.data.length * 4) / 3) + 200;
+      if (peer.extended && this.#sync.noteBlock(peer.key, this.#now(), bytes)) this.#requestSync(peer);
       return;
     }
     switch (checked.reason) {
