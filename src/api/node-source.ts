@@ -303,9 +303,10 @@ export class NodeSource implements ApiSource {
 
   #blockTransactions(entry: TreeEntry): ApiTx[] | null {
     const state = this.#node.chainState!;
-    const payload = (entry.facts as { payload?: { transactions: Transaction[] } }).payload;
-    if (!payload) return [];
-    return payload.transactions.map((tx) => this.#apiTx(state, tx, entry.hash, entry.height));
+    if (!entry.parent) return [];
+    const payload = state.rules.payloadOf(entry.block);
+    if (!payload.ok) return [];
+    return payload.value.transactions.map((tx) => this.#apiTx(state, tx, entry.hash, entry.height));
   }
 
   #tx(state: ChainState, txid: string): ApiTx | undefined {
