@@ -8,7 +8,14 @@ class FakeTerminal extends EventEmitter implements TerminalInput {
   raw: boolean[] = [];
   paused = true;
   written = '';
-  readonly output = { write: (text: string) => (this.written += text) };
+  /** Whether raw mode was on when each piece of text was written. */
+  rawWhenWritten: boolean[] = [];
+  readonly output = {
+    write: (text: string) => {
+      this.rawWhenWritten.push(this.raw.at(-1) ?? false);
+      this.written += text;
+    },
+  };
   setRawMode(mode: boolean): void {
     this.raw.push(mode);
   }
@@ -49,6 +56,8 @@ describe('askHidden', () => {
     expect(typed).toBe('hunter2');
     expect(terminal.written).toBe('passphrase: \n');
     expect(terminal.raw).toEqual([true, false]);
+    // Echo was off before the question showed: nothing typed as soon as it appears is echoed.
+    expect(terminal.rawWhenWritten).toEqual([true, false]);
     expect(terminal.paused).toBe(true);
     expect(terminal.listenerCount('data')).toBe(0);
     expect(terminal.listenerCount('end')).toBe(0);

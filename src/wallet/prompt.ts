@@ -67,9 +67,10 @@ export function askHidden(question: string, input: TerminalInput, output: Termin
         }
       }
     };
-    output.write(question);
+    // Echo goes off before the question shows: what is typed as soon as it appears is not echoed.
     input.setEncoding('utf8');
     input.setRawMode(true);
+    output.write(question);
     input.on('data', onData);
     input.on('end', onEnd);
     input.on('error', onEnd);
