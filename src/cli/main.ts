@@ -23,5 +23,6 @@ program.addCommand(devnetCommand());
 program.addCommand(blockCommand());
 program.addCommand(benchCommand());
 program.addCommand((await import('./data.js')).dataCommand());
+program.addCommand((await import('./wallet.js')).walletCommand());
 
 await program.parseAsync(process.argv);
