@@ -154,6 +154,7 @@ describe('parseNodeUrl', () => {
     expect(url('localhost:5001')).toBe('http://localhost:5001/');
     expect(url('file:///etc/passwd')).toBe('node URL must start with http:// or https://, got file:');
     expect(url('http://x/?a=1')).toBe('node URL must not have a query or fragment');
+    expect(url('http://user:secret@x/')).toBe('node URL must not hold a user name or password');
     expect(url('http://not a host\n')).toBe('node URL "http://not a host" is not a URL (like http://127.0.0.1:5000)');
     expect(url('127.0.0.1:99999')).toBe('node URL "127.0.0.1:99999" is not a URL (like http://127.0.0.1:5000)');
   });

@@ -79,6 +79,8 @@ interface FakeNode {
   requests: string[];
   /** Set to make POST /api/tx answer 400 with this reason. */
   refusal?: string;
+  /** Set to make POST /api/tx close the connection without an answer. */
+  hangUp?: boolean;
 }
 
 async function fakeNode(): Promise<FakeNode> {
@@ -102,6 +104,7 @@ async function fakeNode(): Promise<FakeNode> {
         const decoded = decodeTx(hexToBytes((JSON.parse(body) as { tx: string }).tx));
         if (!decoded.ok || decoded.value.kind !== 'transfer') return send(400, { error: 'malformed: not a transfer' });
         node.posted.push(decoded.value);
+        if (node.hangUp) return void request.socket.destroy();
         if (node.refusal) return send(400, { error: node.refusal });
         return send(200, { txid: bytesToHex(txid(decoded.value)) });
       }
@@ -426,7 +429,7 @@ describe('powchain wallet send', () => {
     expect(node.posted[0]!.outputs.map((output) => output.amount)).toEqual([all]);
   });
 
-  it("the node's refusal, a seed network and a wrong passphrase are one line each", async () => {
+  it("the node's refusal, a lost answer, a seed network and a wrong passphrase are one line each", async () => {
     const node = await fakeNode();
     const { path, address } = await newWallet();
     node.addresses.set(address, holding(address));
@@ -435,6 +438,15 @@ describe('powchain wallet send', () => {
       await wallet(['send', PAYEE, '1', '--wallet', path, '--node', node.url]),
       `the node refused the transaction: ${node.refusal}`,
     );
+    node.refusal = undefined;
+    node.hangUp = true;
+    const lost = await wallet(['send', PAYEE, '1', '--wallet', path, '--node', node.url]);
+    expectFailure(
+      lost,
+      `cannot reach the node at ${node.url}: the connection was closed; ` +
+        `transaction ${bytesToHex(txid(node.posted.at(-1)!))} may or may not have reached it`,
+    );
+    node.hangUp = false;
     node.network = 'seed';
     expectFailure(
       await wallet(['send', PAYEE, '1', '--wallet', path, '--node', node.url]),

@@ -10,9 +10,10 @@ import { FormatError, hexToBytes } from '../primitives/bytes.js';
 import { formatCoins, parseCoins } from '../primitives/amount.js';
 import { decodeAddress, encodeAddress } from '../primitives/coin-address.js';
 import { HASH_BYTES } from '../primitives/limits.js';
+import { quote } from '../primitives/quote.js';
 import type { KeyPair } from '../primitives/keys.js';
 import type { AddressAnswer, HistoryEntry, UnspentOutput } from '../wallet/api-answers.js';
-import { DEFAULT_NODE_URL, NodeClient, parseNodeUrl } from '../wallet/api-client.js';
+import { DEFAULT_NODE_URL, NodeClient, NodeTransportError, parseNodeUrl } from '../wallet/api-client.js';
 import { sortCoins, sumOf, type WalletCoins } from '../wallet/coins.js';
 import { WalletError } from '../wallet/errors.js';
 import { newKeyFile, openKeyFile, type KeyFile } from '../wallet/key-file.js';
@@ -54,7 +55,7 @@ const nodeOption = (): Option =>
 
 const jsonOption = (): Option => new Option('--json', 'print one JSON object instead of text (amounts in coins)');
 
-/** A subcommand whose parse errors are `powchain: ...` lines too, like its own failures. */
+/** A command whose parse errors are `powchain: ...` lines too, like its own failures. */
 function walletSubcommand(name: string): Command {
   return new Command(name).configureOutput({
     outputError: (text, write) => write(`powchain: ${text.replace(/^error: /, '')}`),
@@ -307,7 +308,7 @@ function sendCommand(): Command {
     .action(
       reporting(async (to: string, amountText: string, options: SendOptions) => {
         const payee = decodeAddress(to.trim());
-        if (!payee.ok) throw new WalletError(`cannot pay ${JSON.stringify(to.slice(0, 100))}: ${payee.reason}`);
+        if (!payee.ok) throw new WalletError(`cannot pay ${quote(to)}: ${payee.reason}`);
         const amount = parseAmount(amountText);
         const file = readKeyFile(options.wallet);
         const node = new NodeClient(options.node);
@@ -325,7 +326,11 @@ function sendCommand(): Command {
         }
         const keys = await unlock(file, options.wallet);
         const built = buildTransfer(plan.value, keys, payee.keyHash, hexToBytes(status.root, 'root', HASH_BYTES));
-        const txid = await node.submit(built.encoded);
+        const txid = await node.submit(built.encoded).catch((error: unknown) => {
+          if (!(error instanceof NodeTransportError)) throw error;
+          // The transaction may have reached the node: say which one, so it can be looked up.
+          throw new WalletError(`${error.message}; transaction ${built.txid} may or may not have reached it`);
+        });
         if (txid !== built.txid) {
           throw new WalletError(`the node answered txid ${txid} for the transaction ${built.txid}`);
         }
@@ -354,7 +359,7 @@ function sendCommand(): Command {
 }
 
 export function walletCommand(): Command {
-  return new Command('wallet')
+  return walletSubcommand('wallet')
     .description("a key in an encrypted file, and coins watched and sent through a node's HTTP API (docs/wallet.md)")
     .addCommand(newCommand())
     .addCommand(addressCommand())

@@ -6,6 +6,7 @@
  * node is unreachable or slow, it refused (with its reason), or it sent a malformed answer.
  */
 import { bytesToHex } from '../primitives/bytes.js';
+import { quote } from '../primitives/quote.js';
 import {
   checkAddressAnswer,
   checkStatusAnswer,
@@ -42,13 +43,17 @@ export function parseNodeUrl(text: string): Verdict<URL> {
   } catch {
     return {
       ok: false,
-      reason: `node URL ${JSON.stringify(oneLine(text, 80))} is not a URL (like ${DEFAULT_NODE_URL})`,
+      reason: `node URL ${quote(trimmed)} is not a URL (like ${DEFAULT_NODE_URL})`,
     };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return { ok: false, reason: `node URL must start with http:// or https://, got ${url.protocol}` };
   }
   if (url.search !== '' || url.hash !== '') return { ok: false, reason: 'node URL must not have a query or fragment' };
+  // fetch refuses such URLs, and the API has no authentication to give them to.
+  if (url.username !== '' || url.password !== '') {
+    return { ok: false, reason: 'node URL must not hold a user name or password' };
+  }
   // The API lives under <url>/api/: a base path (a node behind a proxy) is kept.
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return { ok: true, value: url };
@@ -75,6 +80,12 @@ function transportReason(error: unknown): string {
     }
   }
 }
+
+/**
+ * The node could not be asked or did not answer in full (unreachable, too slow, an oversized
+ * answer): unlike a refusal, a transaction sent may or may not have reached it.
+ */
+export class NodeTransportError extends WalletError {}
 
 export class NodeClient {
   readonly #base: URL;
@@ -169,17 +180,17 @@ export class NodeClient {
     return { status: response.status, json };
   }
 
-  #transportError(error: unknown, signal: AbortSignal): WalletError {
+  #transportError(error: unknown, signal: AbortSignal): NodeTransportError {
     if (signal.aborted) {
-      return new WalletError(`the node at ${this.name} did not answer within ${this.#timeoutMs / 1000} s`);
+      return new NodeTransportError(`the node at ${this.name} did not answer within ${this.#timeoutMs / 1000} s`);
     }
-    return new WalletError(`cannot reach the node at ${this.name}: ${transportReason(error)}`);
+    return new NodeTransportError(`cannot reach the node at ${this.name}: ${transportReason(error)}`);
   }
 
   /** The body as text, refused as soon as it passes the limit (a node cannot make the wallet hold more). */
   async #readCapped(response: Response): Promise<string> {
-    const tooLarge = (): WalletError =>
-      new WalletError(`the node at ${this.name} sent an answer larger than ${this.#maxAnswerBytes} bytes`);
+    const tooLarge = (): NodeTransportError =>
+      new NodeTransportError(`the node at ${this.name} sent an answer larger than ${this.#maxAnswerBytes} bytes`);
     const declared = Number(response.headers.get('content-length') ?? 0);
     if (declared > this.#maxAnswerBytes) {
       await response.body?.cancel();
