@@ -56,7 +56,7 @@ const nodeOption = (): Option =>
 const jsonOption = (): Option => new Option('--json', 'print one JSON object instead of text (amounts in coins)');
 
 /** A command whose parse errors are `powchain: ...` lines too, like its own failures. */
-function walletSubcommand(name: string): Command {
+function commandWithPowchainErrors(name: string): Command {
   return new Command(name).configureOutput({
     outputError: (text, write) => write(`powchain: ${text.replace(/^error: /, '')}`),
   });
@@ -199,7 +199,7 @@ function historyReport(answer: AddressAnswer, json: boolean): string {
 // ---- commands --------------------------------------------------------------------------
 
 function newCommand(): Command {
-  return walletSubcommand('new')
+  return commandWithPowchainErrors('new')
     .description(
       `create a wallet: a new key in a key file (mode 0600, its folder 0700), the key encrypted with ` +
         `scrypt + AES-256-GCM under a passphrase (from ${PASSPHRASE_VARIABLE}, or asked twice on the terminal); ` +
@@ -228,7 +228,7 @@ function newCommand(): Command {
 }
 
 function addressCommand(): Command {
-  return walletSubcommand('address')
+  return commandWithPowchainErrors('address')
     .description("print the wallet's address (no passphrase needed)")
     .addOption(walletOption())
     .action(
@@ -239,7 +239,7 @@ function addressCommand(): Command {
 }
 
 function balanceCommand(): Command {
-  return walletSubcommand('balance')
+  return commandWithPowchainErrors('balance')
     .description(
       "the wallet's confirmed balance, what it can spend now and what is not spendable yet, " +
         'as the node tells (no passphrase needed)',
@@ -257,7 +257,7 @@ function balanceCommand(): Command {
 }
 
 function historyCommand(): Command {
-  return walletSubcommand('history')
+  return commandWithPowchainErrors('history')
     .description(
       "the wallet's transactions as the node lists them, newest first (pending ones on top): " +
         'height, what each added to or took from the balance in coins, txid (no passphrase needed)',
@@ -287,7 +287,7 @@ function parseAmount(text: string): bigint {
 }
 
 function sendCommand(): Command {
-  return walletSubcommand('send')
+  return commandWithPowchainErrors('send')
     .description(
       'pay <amount> coins (up to 8 decimals, like 1.5) to <address>: takes coins largest first, adds change back to ' +
         "the wallet (unless it is smaller than the fee to spend it), signs for the node's network, submits, prints the txid",
@@ -359,7 +359,7 @@ function sendCommand(): Command {
 }
 
 export function walletCommand(): Command {
-  return walletSubcommand('wallet')
+  return commandWithPowchainErrors('wallet')
     .description("a key in an encrypted file, and coins watched and sent through a node's HTTP API (docs/wallet.md)")
     .addCommand(newCommand())
     .addCommand(addressCommand())
