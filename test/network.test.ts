@@ -162,9 +162,24 @@ describe('a network of powchain processes on 127.0.0.1', () => {
 });
 
 describe('powchain devnet', () => {
+  it("pays coins between the nodes' wallets while it runs, and every coin adds up", async () => {
+    const result = await runCli(
+      ['devnet', '--height', '16', '--target', '2^240', '--coinbase-maturity', '2', '--block-interval', '300'],
+      '',
+      150_000,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/payments: [1-9]\d* sent/);
+    expect(result.stdout).toMatch(/supply check: .*: they add up/);
+    const balances = [...result.stdout.matchAll(/^\d+\s+(\d+\.\d{8})\s+pow1[0-9a-z]{38}$/gm)].map((match) => match[1]);
+    expect(balances).toHaveLength(3);
+  }, 180_000);
+
   it('runs three miners to a height, reports that they agree, and leaves no process behind', async () => {
     const result = await runCli(['devnet', '--height', '5', '--target', '2^238'], '', 120_000);
     expect(result.stdout).toMatch(/devnet: all 3 nodes agree on the main chain up to height 4/);
+    // On the powchain network (devnet's default) every wallet's balance adds up to the subsidies.
+    expect(result.stdout).toMatch(/supply check: .*: they add up/);
     expect(result.code).toBe(0);
     const ports = [...result.stdout.matchAll(/127\.0\.0\.1:(\d+)/g)].map((match) => match[1]);
     expect(ports.length).toBeGreaterThanOrEqual(3);

@@ -99,7 +99,11 @@ export function humanView(
           `listening on ${event.address} · ` +
           (event.mining ? `engine ${event.engine} x${event.threads}` : 'following without mining') +
           ` · target ${event.target}` +
-          (event.genesis ? ' · mining the genesis block' : ' · waiting for the genesis block')
+          (event.genesis
+            ? ' · mining the genesis block'
+            : event.resuming
+              ? ' · resuming its stored chain'
+              : ' · waiting for the genesis block')
         );
       case 'restored':
         return (
@@ -154,6 +158,16 @@ export function humanView(
         return `warning: ${event.message}`;
       case 'api':
         return `HTTP API and web view at ${event.url}/`;
+      case 'pay-to':
+        if (event.address === null)
+          return 'blocks mined here pay no one: give --pay-to <address>, or --data-dir for a wallet of its own';
+        return (
+          `blocks mined here pay ${event.address}` +
+          (event.wallet ? `, whose key is in ${event.wallet}${event.created ? ' (made now)' : ''}` : '') +
+          (event.protected === false
+            ? '; that wallet is unprotected: set POWCHAIN_PASSPHRASE before its first start to encrypt it'
+            : '')
+        );
       case 'exit':
         return undefined;
     }

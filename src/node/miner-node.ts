@@ -236,8 +236,9 @@ export class MinerNode {
   }
 
   #startChainState(tree: BlockTree, ledger?: Ledger): void {
+    if (!tree.rules.chainState) return;
     const payTo = this.#options.payTo?.();
-    this.#chainState = tree.rules.chainState?.(tree, { payTo, ...(ledger ? { ledger } : {}) });
+    this.#chainState = tree.rules.chainState(tree, { payTo, ...(ledger ? { ledger } : {}) });
     if (!this.#chainState || !ledger) {
       this.#chainState?.followHead();
       return;
@@ -325,6 +326,7 @@ export class MinerNode {
         tree ? tree.rules.nextTarget(tree.head) : (this.#options.network.seed.target ?? DEFAULT_TARGET),
       ),
       genesis: this.#options.genesis && !tree,
+      resuming: tree !== undefined,
       mining: this.#miner !== undefined,
     });
     if (tree) {
