@@ -257,29 +257,37 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
     final = await readBalances(apiUrl(0), wallets);
     stopAll();
   };
-  // While the network runs, one payment every 1.5 s between two random nodes' wallets.
+  // While the network runs, one payment every two block intervals (at least every 250 ms)
+  // between two random nodes' wallets.
   const paid = { sent: 0, refused: 0, lastRefusal: '' };
-  const payments = setInterval(() => {
-    // Coinbases are spendable only after the network's maturity: no point trying before.
-    if (wallets.length === 0 || finishing || best <= (options.coinbaseMaturity ?? DEFAULT_PARAMS.coinbaseMaturity) + 1)
-      return;
-    const from = Math.floor(Math.random() * wallets.length);
-    const to = (from + 1 + Math.floor(Math.random() * (wallets.length - 1))) % wallets.length;
-    const amount = randomAmount();
-    void payBetween(apiUrl(from), wallets[from]!, wallets[to]!, amount).then((result) => {
-      if (result.ok) {
-        paid.sent++;
-        if (paid.sent <= 3 || paid.sent % 10 === 0) {
-          say(
-            `  paid ${formatCoins(amount)} from node ${from}'s wallet to node ${to}'s: ${result.txid.slice(0, 16)} (${paid.sent} so far)`,
-          );
+  const payments = setInterval(
+    () => {
+      // Coinbases are spendable only after the network's maturity: no point trying before.
+      if (
+        wallets.length === 0 ||
+        finishing ||
+        best <= (options.coinbaseMaturity ?? DEFAULT_PARAMS.coinbaseMaturity) + 1
+      )
+        return;
+      const from = Math.floor(Math.random() * wallets.length);
+      const to = (from + 1 + Math.floor(Math.random() * (wallets.length - 1))) % wallets.length;
+      const amount = randomAmount();
+      void payBetween(apiUrl(from), wallets[from]!, wallets[to]!, amount).then((result) => {
+        if (result.ok) {
+          paid.sent++;
+          if (paid.sent <= 3 || paid.sent % 10 === 0) {
+            say(
+              `  paid ${formatCoins(amount)} from node ${from}'s wallet to node ${to}'s: ${result.txid.slice(0, 16)} (${paid.sent} so far)`,
+            );
+          }
+        } else {
+          paid.refused++;
+          paid.lastRefusal = result.reason;
         }
-      } else {
-        paid.refused++;
-        paid.lastRefusal = result.reason;
-      }
-    });
-  }, 1_500);
+      });
+    },
+    Math.max(250, 2 * intervalMs),
+  );
   const start = (index: number, genesis: boolean): NodeState => {
     const args = [addresses[index]!, others, ...(genesis ? ['genesis', ...genesisArgs] : []), ...common(index)];
     const state: NodeState = {
