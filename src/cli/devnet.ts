@@ -104,7 +104,8 @@ export function devnetCommand(): Command {
   const command = new Command('devnet')
     .description(
       'start a local network of miner processes on 127.0.0.1 (one of them mines the genesis block), ' +
-        'show them working, stop them at a height, and check that they all agree on one main chain',
+        'show them working, stop them at a height, and check that they all agree on one main chain; ' +
+        'on the powchain network, also pay coins between their wallets and check that every coin adds up',
     )
     .option('--nodes <n>', 'how many miner processes', integerOption('nodes', 2, 16), 3)
     .option(
