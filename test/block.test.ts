@@ -32,6 +32,31 @@ describe('block vectors made by the seed', () => {
   });
 });
 
+/** Why each datagram of malformed.jsonl is refused, in file order. */
+const MALFORMED_REASONS = [
+  'empty datagram',
+  'not JSON',
+  'not a JSON object',
+  'not a JSON object',
+  'not a JSON object',
+  'not a JSON object',
+  'missing data',
+  'missing previous_hash',
+  'previous_hash is not hex',
+  'previous_hash must be 32 bytes, got 31',
+  'previous_hash must be 32 bytes, got 33',
+  'previous_hash has an odd number of hex digits (63)',
+  'data is not padded standard base64',
+  'data must be a base64 string',
+  'previous_hash must be a hex string',
+  'p_o_w must be 8 bytes, got 7',
+  'p_o_w must be 8 bytes, got 9',
+  'p_o_w is not hex',
+  'not JSON',
+  'not JSON',
+  'not JSON',
+];
+
 describe('malformed datagrams', () => {
   it.each(malformedVectors.map((v, i) => [i, v.wire.slice(0, 40)] as const))(
     'datagram %i (%j) is refused with a reason, and decodeBlockOrThrow throws a typed error',
@@ -40,9 +65,15 @@ describe('malformed datagrams', () => {
       const decoded = decodeBlock(wire);
       expect(decoded.ok).toBe(false);
       if (!decoded.ok) expect(decoded.reason.length).toBeGreaterThan(3);
+      if (!decoded.ok) expect(decoded.reason).toBe(MALFORMED_REASONS[index]);
       expect(() => decodeBlockOrThrow(wire)).toThrow(BlockDecodeError);
+      expect(() => decodeBlockOrThrow(wire)).toThrow(`malformed block: ${MALFORMED_REASONS[index]}`);
     },
   );
+
+  it('has a reason listed for every malformed vector', () => {
+    expect(MALFORMED_REASONS).toHaveLength(malformedVectors.length);
+  });
 
   it('refuses oversized datagrams before parsing them', () => {
     const decoded = decodeBlock('x'.repeat(MAX_DATAGRAM_BYTES + 1));
@@ -98,12 +129,24 @@ describe('Block', () => {
     expect(Buffer.byteLength(encodeBlock(largest))).toBeLessThanOrEqual(MAX_DATAGRAM_BYTES);
     expect(() => new Block(new Uint8Array(MAX_DATA_BYTES + 1))).toThrow(BlockTooLargeError);
     expect(() => new Block(new Uint8Array(MAX_DATA_BYTES + 1))).toThrow(/at most 49035/);
+    expect(() => new Block(new Uint8Array(MAX_DATA_BYTES + 1))).toThrow(
+      expect.objectContaining({
+        name: 'BlockTooLargeError',
+        message: 'block data is 49036 bytes; at most 49035 fit in one 65507-byte datagram',
+      }),
+    );
   });
 
   it('refuses parents that are not 32 bytes and nonces outside 64 bits', () => {
     expect(() => new Block('x', new Uint8Array(31))).toThrow('previous_hash must be 32 bytes, got 31');
     expect(() => new Block('x', GENESIS_PREVIOUS_HASH, 1n << 64n)).toThrow(RangeError);
+    expect(() => new Block('x', GENESIS_PREVIOUS_HASH, 1n << 64n)).toThrow(
+      'nonce must be an unsigned 64-bit integer, got 18446744073709551616',
+    );
     expect(() => new Block('x', GENESIS_PREVIOUS_HASH, -1n)).toThrow(RangeError);
+    expect(() => new Block('x', GENESIS_PREVIOUS_HASH, -1n)).toThrow(
+      'nonce must be an unsigned 64-bit integer, got -1',
+    );
     expect(encodeBlock(new Block('x', GENESIS_PREVIOUS_HASH, (1n << 64n) - 1n))).toContain(
       '"p_o_w": "ffffffffffffffff"',
     );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { blockVectors, malformedVectors, minedVectors } from './helpers/vectors.js';
 import { runCli } from './helpers/cli.js';
+import { MAX_DATAGRAM_BYTES, MAX_DATA_BYTES } from '../src/primitives/limits.js';
 
 const jsonLines = (text: string): unknown[] =>
   text
@@ -91,5 +92,56 @@ describe('powchain block mine', () => {
     const short = await runCli(['block', 'mine', '--data', 'x', '--prev', 'abcd']);
     expect(short.code).not.toBe(0);
     expect(short.stderr).toContain('hash must be 32 bytes, got 2');
+  });
+});
+
+describe('powchain block verify: limits at the edge of a datagram', () => {
+  const good = blockVectors[0]!;
+  const goodAnswer = { hash: good.hash, valid_pow: good.valid_pow_2_235 };
+
+  it('answers a compact-JSON block with one data byte too many with an error, and carries on', async () => {
+    const data = Buffer.alloc(MAX_DATA_BYTES + 1, 0x61).toString('base64');
+    const line = `{"data":"${data}","previous_hash":"${'00'.repeat(32)}","p_o_w":"${'00'.repeat(8)}"}`;
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(MAX_DATAGRAM_BYTES);
+    const result = await runCli(['block', 'verify'], `${line}\n${good.encoding}\n`);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout)).toEqual([
+      {
+        error: `data is ${MAX_DATA_BYTES + 1} bytes, over the ${MAX_DATA_BYTES} that fit in a datagram`,
+      },
+      goodAnswer,
+    ]);
+  });
+
+  it('decodes a line of exactly a datagram, refuses one byte more (and 5 MB) by its size, and carries on', async () => {
+    const atLimit = ' '.repeat(MAX_DATAGRAM_BYTES - good.encoding.length) + good.encoding;
+    const overLimit = ' ' + atLimit;
+    const huge = 'x'.repeat(5_000_000);
+    const input = [atLimit, overLimit, huge, good.encoding + '\r', '', good.encoding].join('\n');
+    const result = await runCli(['block', 'verify'], input);
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout)).toEqual([
+      goodAnswer,
+      { error: `datagram is ${MAX_DATAGRAM_BYTES + 1} bytes, over ${MAX_DATAGRAM_BYTES}` },
+      { error: `datagram is 5000000 bytes, over ${MAX_DATAGRAM_BYTES}` },
+      goodAnswer,
+      { error: 'empty datagram' },
+      goodAnswer,
+    ]);
+  });
+});
+
+describe('powchain block mine: data over the limit', () => {
+  it.each([
+    ['--data', 'a'.repeat(MAX_DATA_BYTES + 1)],
+    ['--data-base64', Buffer.alloc(MAX_DATA_BYTES + 1).toString('base64')],
+  ])('refuses %s of one byte too many with one powchain: line', async (option, value) => {
+    const result = await runCli(['block', 'mine', '--threads', '1', option, value]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `powchain: block data is ${MAX_DATA_BYTES + 1} bytes; at most ${MAX_DATA_BYTES} fit in one ${MAX_DATAGRAM_BYTES}-byte datagram\n`,
+    );
+    expect(result.stdout).toBe('');
   });
 });

@@ -5,11 +5,13 @@ import { blockHash, hashMeetsTarget } from '../src/hashing/pow-check.js';
 import { type MineOutcome, MinerPool, type PoolOptions, splitRange } from '../src/hashing/pool.js';
 import { EngineMismatchError } from '../src/hashing/verify.js';
 import { minedVectors } from './helpers/vectors.js';
+import { until } from './helpers/wait.js';
 
 const TIMEOUT = 20_000;
+/** How long a wait for the pool may take before the test fails naming it (inside TIMEOUT). */
+const WAIT_MS = 15_000;
 const UNREACHABLE = 0n;
 const prefixOf = (text: string): Uint8Array => new Uint8Array(Buffer.concat([Buffer.from(text), Buffer.alloc(32)]));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Every pool and child process a test makes is closed or killed after it, pass or fail.
 const pools: MinerPool[] = [];
@@ -23,11 +25,6 @@ async function createPool(options: PoolOptions): Promise<MinerPool> {
   const pool = await MinerPool.create(options);
   pools.push(pool);
   return pool;
-}
-
-/** Resolves once `condition` holds, checking every few milliseconds (the test's timeout bounds it). */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await sleep(5);
 }
 
 function expectValid(prefix: Uint8Array, target: bigint, outcome: MineOutcome): bigint {
@@ -76,8 +73,12 @@ describe('miner pool with two threads', () => {
       const pool = await createPool({ threads: 2, engine: 'js' });
       const first = pool.mine({ prefix: prefixOf('first'), target: UNREACHABLE });
       const firstGeneration = pool.generation;
-      await until(() => pool.workerGenerations().every((generation) => generation === firstGeneration));
-      await until(() => pool.totalHashes() > 0);
+      await until(
+        () => pool.workerGenerations().every((generation) => generation === firstGeneration),
+        WAIT_MS,
+        'every worker on the first job',
+      );
+      await until(() => pool.totalHashes() > 0, WAIT_MS, 'the first hashes');
       const before = process.hrtime.bigint();
       const second = pool.mine({ prefix: prefixOf('second'), target: UNREACHABLE });
       const secondGeneration = pool.generation;
@@ -86,8 +87,16 @@ describe('miner pool with two threads', () => {
       expect(outcome.status).toBe('preempted');
       expect(outcome.hashes).toBeGreaterThan(0);
       // Both workers stop hashing the first job (after the second was posted) and take the second.
-      await until(() => pool.workerGenerations().every((generation) => generation === secondGeneration));
-      await until(() => pool.workerDrops().every((drop) => drop?.generation === firstGeneration));
+      await until(
+        () => pool.workerGenerations().every((generation) => generation === secondGeneration),
+        WAIT_MS,
+        'every worker on the second job',
+      );
+      await until(
+        () => pool.workerDrops().every((drop) => drop?.generation === firstGeneration),
+        WAIT_MS,
+        'every worker to drop the first job',
+      );
       for (const drop of pool.workerDrops()) expect(drop!.stoppedAtNs).toBeGreaterThanOrEqual(before);
       pool.cancel();
       expect((await second).status).toBe('preempted');
@@ -101,13 +110,21 @@ describe('miner pool with two threads', () => {
     pool.on('mismatch', (error) => mismatches.push(error));
     const stale = pool.mine({ prefix: prefixOf('stale'), target: UNREACHABLE });
     const staleGeneration = pool.generation;
-    await until(() => pool.workerGenerations().every((generation) => generation === staleGeneration));
+    await until(
+      () => pool.workerGenerations().every((generation) => generation === staleGeneration),
+      WAIT_MS,
+      'every worker on the stale job',
+    );
     const prefix = prefixOf('fresh');
     const fresh = pool.mine({ prefix, target: 1n << 240n });
     expect((await stale).status).toBe('preempted');
     // Each worker was on the stale job, so it dropped it (and reported for it) at least: its
     // last drop may already be of the fresh job, if the other worker found it first.
-    await until(() => pool.workerDrops().every((drop) => drop !== null && drop.generation >= staleGeneration));
+    await until(
+      () => pool.workerDrops().every((drop) => drop !== null && drop.generation >= staleGeneration),
+      WAIT_MS,
+      'every worker to drop the stale job',
+    );
     expectValid(prefix, 1n << 240n, await fresh);
     // The stale reports were dropped by generation: not checked, not a mismatch, no fallback.
     expect(mismatches).toEqual([]);
@@ -117,7 +134,7 @@ describe('miner pool with two threads', () => {
   it('answers cancel() with preempted, and keeps working afterwards', { timeout: TIMEOUT }, async () => {
     const pool = await createPool({ threads: 2, engine: 'js' });
     const job = pool.mine({ prefix: prefixOf('cancelled'), target: UNREACHABLE });
-    await until(() => pool.totalHashes() > 0);
+    await until(() => pool.totalHashes() > 0, WAIT_MS, 'the first hashes');
     pool.cancel();
     expect((await job).status).toBe('preempted');
     const prefix = prefixOf('after cancel');
@@ -137,7 +154,7 @@ describe('miner pool shutdown', () => {
     const ids = pool.threadIds();
     expect(ids.every((id) => id > 0)).toBe(true);
     const job = pool.mine({ prefix: prefixOf('closing'), target: UNREACHABLE });
-    await until(() => pool.totalHashes() > 0);
+    await until(() => pool.totalHashes() > 0, WAIT_MS, 'the first hashes');
     await pool.close();
     expect((await job).status).toBe('preempted');
     // A worker's threadId becomes -1 once its thread has exited.

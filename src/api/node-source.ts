@@ -10,14 +10,35 @@ import type { PowchainRules } from '../consensus/rules/powchain.js';
 import type { NodeEvent, NodeEventListener } from '../node/events.js';
 import type { Peer } from '../net/peers.js';
 import { difficultyOf, recentRate, targetHex } from './work.js';
-import type { ApiBlock, ApiEvent, ApiPeer, ApiRefusal, ApiSource, ApiStatus, ApiTree, ApiTreeBlock } from './source.js';
+import type {
+  ApiAddress,
+  ApiBlock,
+  ApiEvent,
+  ApiMempool,
+  ApiPeer,
+  ApiRefusal,
+  ApiSource,
+  ApiStatus,
+  ApiTransactions,
+  ApiTree,
+  ApiTreeBlock,
+  ApiTx,
+  SubmitVerdict,
+} from './source.js';
+import type { ChainState } from '../consensus/chain-state.js';
+import { bytesToHex } from '../primitives/bytes.js';
+import { decodeAddress, encodeAddress } from '../primitives/coin-address.js';
+import { type Transaction, decodeTx, encodeTx, txid as txidOf } from '../primitives/tx.js';
 
 /** The parts of a miner node this source reads (MinerNode has them). */
 export interface ObservableNode {
   readonly tree: BlockTree | undefined;
+  /** On a network with transactions, once the chain exists. */
+  readonly chainState: ChainState | undefined;
   peerList(): readonly Peer[];
   isBanned(peer: Peer): boolean;
   onEvent(listener: NodeEventListener): void;
+  submitTransaction(tx: Transaction): { ok: true; txid: string } | { ok: false; reason: string; detail?: string };
 }
 
 export interface NodeSourceOptions {
@@ -71,7 +92,15 @@ export class NodeSource implements ApiSource {
       hashrate: { total: this.#hashrate.total, perThread: [...this.#hashrate.perThread] },
       networkHashrate: rate?.hashesPerSecond ?? null,
       peers: this.#node.peerList().length,
-      mempool: null,
+      mempool: this.#node.chainState
+        ? { count: this.#node.chainState.mempool.size, bytes: this.#node.chainState.mempool.bytes }
+        : null,
+      supply: this.#node.chainState
+        ? {
+            unspent: this.#node.chainState.ledger.supply().toString(),
+            subsidies: this.#node.chainState.subsidiesPaid().toString(),
+          }
+        : null,
       engine: this.#engine,
       threads: this.#threads,
     };
@@ -93,7 +122,7 @@ export class NodeSource implements ApiSource {
       relayedBy: entry.origin,
       main: tree.isMain(entry),
       size: entry.block.data.length + 40,
-      transactions: null,
+      transactions: this.#node.chainState ? this.#blockTransactions(entry) : null,
     };
   }
 
@@ -145,6 +174,18 @@ export class NodeSource implements ApiSource {
     return this.#refusals.map((refusal) => ({ ...refusal }));
   }
 
+  /** The transaction routes, on a network with transactions (absent until its chain exists). */
+  get transactions(): ApiTransactions | undefined {
+    const state = this.#node.chainState;
+    if (!state) return undefined;
+    return {
+      tx: (txid) => this.#tx(state, txid),
+      address: (address) => this.#address(state, address),
+      mempool: () => this.#mempool(state),
+      submit: (encoded) => this.#submit(encoded),
+    };
+  }
+
   subscribe(listener: (event: ApiEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -190,6 +231,22 @@ export class NodeSource implements ApiSource {
       case 'junk':
         this.#refuse({ time: this.#now(), hash: null, from: event.from, reason: event.reason });
         return;
+      case 'tx':
+        if (event.status === 'rejected') {
+          this.#refuse({
+            time: this.#now(),
+            hash: event.txid || null,
+            from: event.from,
+            reason: `tx ${event.reason ?? ''}`.trim(),
+          });
+          return;
+        }
+        this.#emit({
+          type: 'tx',
+          txid: event.txid,
+          block: event.status === 'confirmed' ? (this.#node.chainState?.confirmed(event.txid)?.block ?? null) : null,
+        });
+        return;
       default:
         return;
     }
@@ -217,6 +274,88 @@ export class NodeSource implements ApiSource {
     if (entry === tree.root)
       return tree.rules.network === 'seed' ? (tree.rules.minerTag(entry.block, entry.facts) ?? null) : null;
     return tree.rules.minerTag(entry.block, entry.facts) ?? null;
+  }
+
+  #apiTx(state: ChainState, tx: Transaction, block: string | null, height: number | null): ApiTx {
+    return {
+      txid: bytesToHex(txidOf(tx)),
+      block,
+      height,
+      size: encodeTx(tx).length,
+      inputs:
+        tx.kind === 'coinbase'
+          ? []
+          : tx.inputs.map((input) => {
+              const spent = state.output(input);
+              return {
+                txid: bytesToHex(input.txid),
+                index: input.index,
+                address: spent ? encodeAddress(spent.keyHash) : null,
+                amount: spent ? spent.amount.toString() : null,
+              };
+            }),
+      outputs: tx.outputs.map((output) => ({
+        address: encodeAddress(output.keyHash),
+        amount: output.amount.toString(),
+      })),
+    };
+  }
+
+  #blockTransactions(entry: TreeEntry): ApiTx[] | null {
+    const state = this.#node.chainState!;
+    if (!entry.parent) return [];
+    const payload = state.rules.payloadOf(entry.block);
+    if (!payload.ok) return [];
+    return payload.value.transactions.map((tx) => this.#apiTx(state, tx, entry.hash, entry.height));
+  }
+
+  #tx(state: ChainState, txid: string): ApiTx | undefined {
+    const confirmed = state.confirmed(txid);
+    if (confirmed) return this.#apiTx(state, confirmed.tx, confirmed.block, confirmed.height);
+    const pending = state.mempool.get(txid);
+    return pending ? this.#apiTx(state, pending.tx, null, null) : undefined;
+  }
+
+  #address(state: ChainState, address: string): { ok: true; address: ApiAddress } | { ok: false; reason: string } {
+    const decoded = decodeAddress(address);
+    if (!decoded.ok) return decoded;
+    const unspent = state.ledger.unspent(decoded.keyHash).map(({ outpoint, coin }) => {
+      const spentInMempool = state.mempool.spenderOf(`${bytesToHex(outpoint.txid)}:${outpoint.index}`) !== undefined;
+      return {
+        txid: bytesToHex(outpoint.txid),
+        index: outpoint.index,
+        amount: coin.amount.toString(),
+        height: coin.height,
+        coinbase: coin.coinbase,
+        spentInMempool,
+        spendable: !spentInMempool && state.spendableAt(coin),
+      };
+    });
+    return {
+      ok: true,
+      address: {
+        address: encodeAddress(decoded.keyHash),
+        balance: state.ledger.balance(decoded.keyHash).toString(),
+        unspent,
+        history: state
+          .history(decoded.keyHash)
+          .map((event) => ({ txid: event.txid, height: event.height, delta: event.delta.toString() })),
+      },
+    };
+  }
+
+  #mempool(state: ChainState): ApiMempool {
+    const txids = [...state.mempool.entries()].map((entry) => entry.txid);
+    return { count: state.mempool.size, bytes: state.mempool.bytes, txids: txids.slice(0, 1_000) };
+  }
+
+  #submit(encoded: Uint8Array): SubmitVerdict {
+    const decoded = decodeTx(encoded);
+    if (!decoded.ok) return { ok: false, reason: `malformed: ${decoded.reason}` };
+    const verdict = this.#node.submitTransaction(decoded.value);
+    return verdict.ok
+      ? verdict
+      : { ok: false, reason: `${verdict.reason}${verdict.detail ? `: ${verdict.detail}` : ''}` };
   }
 
   #refuse(refusal: ApiRefusal): void {

@@ -74,6 +74,12 @@ export interface ApiStatus {
   peers: number;
   /** null on a network without transactions. */
   mempool: { count: number; bytes: number } | null;
+  /**
+   * All unspent amounts together, in base units (decimal), and what the coinbases of the main
+   * chain were allowed to create (the subsidies): equal unless a miner claimed less. null on a
+   * network without transactions.
+   */
+  supply: { unspent: string; subsidies: string } | null;
   engine: string;
   threads: number;
 }
@@ -113,7 +119,18 @@ export interface ApiAddress {
   address: string;
   /** Base units, decimal. */
   balance: string;
-  unspent: Array<{ txid: string; index: number; amount: string; height: number | null }>;
+  unspent: Array<{
+    txid: string;
+    index: number;
+    amount: string;
+    height: number | null;
+    /** Made by a coinbase (spendable only after the network's coinbase maturity). */
+    coinbase: boolean;
+    /** A transaction in the mempool spends it already. */
+    spentInMempool: boolean;
+    /** May be spent by a transaction in the next block: mature and not spent in the mempool. */
+    spendable: boolean;
+  }>;
   history: Array<{ txid: string; height: number | null; delta: string }>;
 }
 

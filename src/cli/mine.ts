@@ -6,6 +6,9 @@
  * non-zero exit.
  */
 import { quote } from '../primitives/quote.js';
+import { decodeAddress, encodeAddress } from '../primitives/coin-address.js';
+import { type NodeWallet, nodeWallet } from './node-wallet.js';
+import { WalletError } from '../wallet/errors.js';
 import { lookup } from 'node:dns/promises';
 import { availableParallelism, networkInterfaces } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -37,6 +40,8 @@ import {
 import { humanView, jsonView } from './node-view.js';
 import { renderTree } from './tree-view.js';
 import { type OpenedStore, StoreError, openStore } from './store.js';
+import { type RunningServer, startApiServer } from '../api/server.js';
+import { NodeSource } from '../api/node-source.js';
 import {
   type NetworkCliOptions,
   addNetworkOptions,
@@ -56,6 +61,8 @@ export interface NodeCliOptions extends NetworkCliOptions {
   mine: boolean;
   pruneDepth?: number | 'off';
   genesisHash?: string;
+  payTo?: Uint8Array;
+  api?: PeerAddress | 'off';
 }
 
 function addressArgument(text: string): PeerAddress {
@@ -74,6 +81,22 @@ function addressListArgument(text: string): PeerAddress[] {
     if (error instanceof AddressError) throw new InvalidArgumentError(error.message);
     throw error;
   }
+}
+
+function apiOption(text: string): PeerAddress | 'off' {
+  if (text.trim() === 'off') return 'off';
+  try {
+    return parseAddress(text, { allowAnyPort: true });
+  } catch (error) {
+    if (error instanceof AddressError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
+function payToOption(text: string): Uint8Array {
+  const decoded = decodeAddress(text.trim());
+  if (!decoded.ok) throw new InvalidArgumentError(decoded.reason);
+  return decoded.keyHash;
 }
 
 function pruneDepthOption(text: string): number | 'off' {
@@ -141,7 +164,17 @@ export function mineCommand(): Command {
     )
     .argument('[genesis]', '"genesis" makes this node mine the genesis block; the others wait for it', genesisArgument)
     .option('--no-mine', 'follow the chain without mining: validate, store, relay and serve it')
-    .option('--genesis-hash <hex>', 'accept only the genesis block with this hash (64 hex digits)', hashHexOption);
+    .option('--genesis-hash <hex>', 'accept only the genesis block with this hash (64 hex digits)', hashHexOption)
+    .option(
+      '--api <host:port|off>',
+      "serve the HTTP API and the web view here (default: 127.0.0.1 and this node's UDP port number; 'off': none). It has no authentication: keep it on loopback and use an SSH tunnel",
+      apiOption,
+    )
+    .option(
+      '--pay-to <address>',
+      'on a powchain network, the address (pow1...) every block mined here pays its subsidy and fees to',
+      payToOption,
+    );
   addNetworkOptions(command).action(
     async (addr: PeerAddress, others: PeerAddress[], genesis: true | undefined, options: NodeCliOptions) => {
       process.exitCode = await runNode(addr, others, genesis === true, options);
@@ -230,6 +263,18 @@ export async function runNode(
       throw error;
     }
   }
+  // Rewards: --pay-to, else a wallet kept in --data-dir (made at the first start).
+  let wallet: NodeWallet | undefined;
+  if (options.mine && options.payTo === undefined && options.dataDir !== undefined) {
+    try {
+      wallet = await nodeWallet(options.dataDir);
+    } catch (error) {
+      await transport.close();
+      store?.close();
+      if (error instanceof WalletError || error instanceof RangeError) return fail(error.message);
+      throw error;
+    }
+  }
   let pool: MinerPool | undefined;
   if (options.mine) {
     try {
@@ -240,17 +285,41 @@ export async function runNode(
       return fail(`cannot start the miner: ${(error as Error).message}`, 1);
     }
   }
-  const node = new MinerNode({
-    transport,
-    miner: pool,
-    peers,
-    genesis,
-    network: networkConfig,
-    ...(network === 'powchain' ? { genesisTemplate: powchainGenesisTemplate(options, options.target) } : {}),
-    ...(options.pruneDepth !== undefined ? { pruneDepth: options.pruneDepth } : {}),
-    ...(options.stopAtHeight !== undefined ? { stopAtHeight: options.stopAtHeight } : {}),
-    ...(store ? { store: store.store, tree: store.tree } : {}),
-  });
+  // Events the CLI itself reports before the output is set up wait here.
+  const early: NodeEvent[] = [];
+  let say = (event: NodeEvent): void => void early.push(event);
+  let node: MinerNode;
+  try {
+    node = new MinerNode({
+      transport,
+      miner: pool,
+      peers,
+      genesis,
+      network: networkConfig,
+      ...(network === 'powchain' ? { genesisTemplate: powchainGenesisTemplate(options, options.target) } : {}),
+      ...(options.pruneDepth !== undefined ? { pruneDepth: options.pruneDepth } : {}),
+      ...(options.stopAtHeight !== undefined ? { stopAtHeight: options.stopAtHeight } : {}),
+      ...(store ? { store: store.store, tree: store.tree, ...(store.ledger ? { ledger: store.ledger } : {}) } : {}),
+      // Asked when a chain with transactions starts; said once, then.
+      payTo: () => {
+        const keyHash = options.payTo ?? wallet?.keyHash;
+        say({
+          event: 'pay-to',
+          address: options.payTo ? encodeAddress(options.payTo) : (wallet?.address ?? null),
+          wallet: wallet?.path ?? null,
+          created: wallet?.created ?? false,
+          protected: wallet ? wallet.protected : null,
+        });
+        return keyHash;
+      },
+    });
+  } catch (error) {
+    // Replaying the stored chain's transactions failed: the log and its snapshot disagree.
+    await transport.close();
+    await pool?.close();
+    store?.close();
+    return fail(`cannot rebuild the chain state from --data-dir: ${(error as Error).message}`, 1);
+  }
   const source = {
     name: node.name,
     peers: node.peers.map(formatAddress),
@@ -275,6 +344,31 @@ export async function runNode(
   }
   node.onEvent(report);
   if (store?.event) report(store.event);
+  say = report;
+  for (const event of early) report(event);
+  // The HTTP API reads the node through its source, which must see every event from the start.
+  let api: RunningServer | undefined;
+  if (options.api !== 'off') {
+    const at = options.api ?? { host: '127.0.0.1', port: transport.address.port };
+    try {
+      api = await startApiServer({ source: new NodeSource(node), host: at.host, port: at.port });
+    } catch (error) {
+      await transport.close();
+      await pool?.close();
+      store?.close();
+      const code = (error as NodeJS.ErrnoException).code;
+      const why =
+        code === 'EADDRINUSE'
+          ? 'the port is already in use'
+          : code === 'EADDRNOTAVAIL'
+            ? 'that address is not on this machine'
+            : (error as Error).message;
+      return fail(
+        `cannot serve the API on ${formatAddress(at)}: ${why} (choose another with --api host:port, or --api off)`,
+      );
+    }
+    report({ event: 'api', url: api.url });
+  }
   pool?.on('mismatch', (error) =>
     process.stderr.write(`powchain: ENGINE MISMATCH, falling back to node-crypto: ${error.message}\n`),
   );
@@ -284,6 +378,7 @@ export async function runNode(
   const reason = await node.run();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  await api?.close();
   store?.close();
   finish();
   if (reason === 'store failed')

@@ -350,14 +350,17 @@ export class MinerPool extends EventEmitter {
   private onFound(running: RunningJob, index: number, nonce: bigint): void {
     const { prefix, target } = running.job;
     const [start, end] = running.ranges[index]!;
-    const verdict = checkResult(prefix, target, start, end, { nonce });
-    if (verdict.ok) {
-      this.settle({ status: 'found', nonce, hashes: this.jobHashes(running) });
+    try {
+      // The worker's own range; no tried count: the worker counts its hashes itself.
+      checkResult(this.engineName, prefix, target, start, end, { nonce });
+    } catch (error) {
+      if (!(error instanceof EngineMismatchError)) throw error;
+      this.onMismatch(
+        new EngineMismatchError(error.engine, nonce, `the pool rechecked it on the main thread: ${error.detail}`),
+      );
       return;
     }
-    this.onMismatch(
-      new EngineMismatchError(this.engineName, nonce, `the pool rechecked it on the main thread: ${verdict.detail}`),
-    );
+    this.settle({ status: 'found', nonce, hashes: this.jobHashes(running) });
   }
 
   /** An engine lied or failed: fall back to node-crypto and restart the job, or give up if that was node-crypto. */

@@ -1,14 +1,14 @@
 /**
  * Nobody believes an engine's nonce until node:crypto agrees (docs/hashing.md).
  *
- * `checkResult()` answers whether a reported result holds: a nonce inside the searched range,
- * whose hash node:crypto finds <= target, and a `tried` count that matches it.
- * `verifiedEngine()` wraps an engine so that every result its searches report goes through
- * that check, and a refusal throws `EngineMismatchError`: an engine that lies is a broken
- * invariant (a miscompiled WASM build, a bug in a hand-written round), not an expected
- * refusal, hence an exception at that level.
+ * `checkResult()` rechecks a reported result: a nonce inside the searched range, whose hash
+ * node:crypto finds <= target, and a `tried` count that matches it; `verifiedEngine()` wraps
+ * an engine so that every result its searches report goes through it. A wrong result throws
+ * `EngineMismatchError`: an engine that lies is a broken invariant (a miscompiled WASM build,
+ * a bug in a hand-written round), not an expected refusal, hence an exception rather than a
+ * verdict.
  */
-import type { Engine, NonceSearcher, SearchResult } from './engine.js';
+import type { Engine, EngineName, NonceSearcher, SearchResult } from './engine.js';
 import { blockHash, hashMeetsTarget } from './pow-check.js';
 
 export class EngineMismatchError extends Error {
@@ -26,46 +26,37 @@ export class EngineMismatchError extends Error {
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
-/** Why a reported result is wrong; `detail` says it with the numbers. */
-export type ResultRefusal = 'outside-range' | 'above-target' | 'miscounted';
-
-export type ResultVerdict = { ok: true } | { ok: false; reason: ResultRefusal; detail: string };
-
 /**
  * The one check of a reported result, against node:crypto: the nonce lies in the searched
  * range [start, end), its hash is <= target, and `tried` (when the reporter knows it) is
- * nonce - start + 1. A result without a nonce is always fine. The verify wrapper and the pool
- * (which checks a worker's answer once more on the main thread, against the worker's range)
- * both use it.
+ * nonce - start + 1; checked in that order. A result without a nonce is always fine. Throws
+ * EngineMismatchError otherwise. The verify wrapper and the pool (which checks a worker's
+ * answer once more on the main thread, against that worker's range) both use it.
  */
 export function checkResult(
+  engine: EngineName | string,
   prefix: Uint8Array,
   target: bigint,
   start: bigint,
   end: bigint,
   result: { readonly nonce: bigint | null; readonly tried?: number },
-): ResultVerdict {
+): void {
   const { nonce, tried } = result;
-  if (nonce === null) return { ok: true };
+  if (nonce === null) return;
   if (nonce < start || nonce >= end) {
-    return { ok: false, reason: 'outside-range', detail: `it lies outside the searched range [${start}, ${end})` };
+    throw new EngineMismatchError(engine, nonce, `it lies outside the searched range [${start}, ${end})`);
   }
   const hash = blockHash(prefix, nonce);
   if (!hashMeetsTarget(hash, target)) {
-    return {
-      ok: false,
-      reason: 'above-target',
-      detail: `its hash ${hex(hash)} is above the target 0x${target.toString(16)}`,
-    };
+    throw new EngineMismatchError(engine, nonce, `its hash ${hex(hash)} is above the target 0x${target.toString(16)}`);
   }
   if (tried !== undefined && BigInt(tried) !== nonce - start + 1n) {
-    return {
-      ok: false,
-      reason: 'miscounted',
-      detail: `it reported ${tried} nonces tried from ${start}, expected ${nonce - start + 1n}`,
-    };
+    throw new EngineMismatchError(
+      engine,
+      nonce,
+      `it reported ${tried} nonces tried from ${start}, expected ${nonce - start + 1n}`,
+    );
   }
-  return { ok: true };
 }
 
 /** The same engine, with every reported nonce rechecked by node:crypto. */
@@ -79,8 +70,7 @@ export function verifiedEngine(engine: Engine): Engine {
       return {
         search(start: bigint, end: bigint): SearchResult {
           const result = searcher.search(start, end);
-          const verdict = checkResult(ownPrefix, target, start, end, result);
-          if (!verdict.ok) throw new EngineMismatchError(engine.name, result.nonce!, verdict.detail);
+          checkResult(engine.name, ownPrefix, target, start, end, result);
           return result;
         },
       };

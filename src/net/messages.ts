@@ -10,6 +10,8 @@
  *              "send me your main chain after the first of these hashes you have"
  *              (see consensus/locator.ts); the answer is up to `limit` blocks, oldest first
  *   getdata    {"powchain": 1, "type": "getdata", "hash": hex}: "send me this block"
+ *   tx         {"powchain": 1, "type": "tx", "tx": base64}: a transaction for the mempool (a
+ *              powchain network's transfer, docs/transactions.md)
  *
  * Any extended message may carry `"token": hex` (the sender's address token for the
  * receiver) and `"echo": hex` (the token the receiver gave the sender), with which a peer
@@ -22,6 +24,7 @@
  */
 import type { Block } from '../primitives/block.js';
 import { MAX_DATAGRAM_BYTES } from '../primitives/limits.js';
+import { FormatError, base64ToBytes, bytesToBase64 } from '../primitives/bytes.js';
 import { blockFromJson, encodeBlock, parseJsonDatagram } from '../primitives/wire.js';
 import { TOKEN_HEX_CHARS } from './address-token.js';
 
@@ -41,7 +44,8 @@ export type Message =
   | { type: 'block'; block: Block; extended: boolean; height: number | undefined; auth: Auth }
   | { type: 'hello'; height: number; head: string; root: string; work: bigint | undefined; auth: Auth }
   | { type: 'getblocks'; locator: string[]; limit: number; auth: Auth }
-  | { type: 'getdata'; hash: string; auth: Auth };
+  | { type: 'getdata'; hash: string; auth: Auth }
+  | { type: 'tx'; tx: Uint8Array; auth: Auth };
 
 export type DecodedMessage = { ok: true; message: Message } | { ok: false; reason: string };
 
@@ -83,6 +87,11 @@ export function encodeGetBlocks(locator: readonly string[], limit: number, auth:
 
 export function encodeGetData(hash: string, auth: Auth = {}): string {
   return JSON.stringify({ powchain: PROTOCOL_VERSION, type: 'getdata', hash, ...auth });
+}
+
+/** A transaction's encoding, in base64 (it fits a datagram: MAX_TX_BYTES is 40,453). */
+export function encodeTxMessage(tx: Uint8Array, auth: Auth = {}): string {
+  return JSON.stringify({ powchain: PROTOCOL_VERSION, type: 'tx', tx: bytesToBase64(tx), ...auth });
 }
 
 function decodeAuth(fields: Record<string, unknown>): { ok: true; auth: Auth } | { ok: false; reason: string } {
@@ -183,6 +192,16 @@ export function decodeMessage(payload: Uint8Array | string): DecodedMessage {
         return { ok: false, reason: 'getdata: hash must be 64 hex digits' };
       }
       return { ok: true, message: { type: 'getdata', hash: hash.toLowerCase(), auth } };
+    }
+    case 'tx': {
+      const { tx } = fields;
+      if (typeof tx !== 'string') return { ok: false, reason: 'tx: tx must be a base64 string' };
+      try {
+        return { ok: true, message: { type: 'tx', tx: base64ToBytes(tx, 'tx: tx'), auth } };
+      } catch (error) {
+        if (error instanceof FormatError) return { ok: false, reason: error.message };
+        throw error;
+      }
     }
     default:
       return { ok: false, reason: `unknown message type ${JSON.stringify(type).slice(0, 40)}` };

@@ -26,9 +26,14 @@ export interface PeerLimits {
   datagramBurst?: number;
   validatedDatagramsPerSecond?: number;
   validatedDatagramBurst?: number;
-  /** Requests (getblocks, getdata) per second a peer may make, and in a burst. */
+  /** Requests (getblocks, getdata) per second a peer may make, and in a burst, before and after validation. */
   requestsPerSecond?: number;
   requestBurst?: number;
+  validatedRequestsPerSecond?: number;
+  validatedRequestBurst?: number;
+  /** Transactions per second a peer may send for the mempool, and in a burst. */
+  transactionsPerSecond?: number;
+  transactionBurst?: number;
   /** Datagrams per second from all unvalidated peers together, and in a burst. */
   totalPerSecond?: number;
   totalBurst?: number;
@@ -59,6 +64,12 @@ export const DEFAULT_PEER_LIMITS: Required<PeerLimits> = {
   // make this node send, on top of the amplification limit.
   requestsPerSecond: 4,
   requestBurst: 8,
+  // A validated peer syncing asks for a batch of 250 blocks as soon as one arrives.
+  validatedRequestsPerSecond: 32,
+  validatedRequestBurst: 64,
+  // A full block holds about 170 transfers; a second's worth from one peer, twice over.
+  transactionsPerSecond: 200,
+  transactionBurst: 400,
   totalPerSecond: 4_000,
   totalBurst: 8_000,
   banThreshold: 50,
@@ -107,6 +118,7 @@ export interface Peer {
   bannedUntil: number;
   readonly datagrams: Bucket;
   readonly requests: Bucket;
+  readonly transactions: Bucket;
 }
 
 export type Admission =
@@ -185,14 +197,21 @@ export class PeerTable {
   allowRequest(peer: Peer): boolean {
     const now = this.#now();
     const limits = this.limits;
+    if (peer.validated) {
+      return take(peer.requests, now, limits.validatedRequestsPerSecond, limits.validatedRequestBurst);
+    }
     if (!take(peer.requests, now, limits.requestsPerSecond, limits.requestBurst)) return false;
-    if (peer.validated) return true;
     return take(
       this.#host(peer.address.host, now).requests,
       now,
       limits.hostRequestsPerSecond,
       limits.hostRequestBurst,
     );
+  }
+
+  /** True when the peer may have one more transaction taken for the mempool now. */
+  allowTransaction(peer: Peer): boolean {
+    return take(peer.transactions, this.#now(), this.limits.transactionsPerSecond, this.limits.transactionBurst);
   }
 
   /**
@@ -256,6 +275,7 @@ export class PeerTable {
       bannedUntil: 0,
       datagrams: { tokens: this.limits.datagramBurst, refilled: now },
       requests: { tokens: this.limits.requestBurst, refilled: now },
+      transactions: { tokens: this.limits.transactionBurst, refilled: now },
     };
   }
 

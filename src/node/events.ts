@@ -14,6 +14,8 @@ export type NodeEvent =
       threads: number;
       target: string;
       genesis: boolean;
+      /** It resumes a chain restored from its data directory. */
+      resuming: boolean;
       mining: boolean;
     }
   | {
@@ -37,11 +39,22 @@ export type NodeEvent =
       detail?: string;
       orphan?: boolean;
     }
+  | {
+      event: 'tx';
+      txid: string;
+      from: string;
+      status: 'accepted' | 'rejected' | 'confirmed';
+      reason?: string;
+      detail?: string;
+      block?: string;
+    }
   | { event: 'hashrate'; hashes_per_second: number; per_thread?: number[] }
   | { event: 'junk'; from: string; reason: string; count: number }
   | { event: 'dropped'; why: 'pruned' | 'side-budget'; blocks: number; bytes: number }
   | { event: 'compacted'; blocks: number; dead_bytes: number }
   | { event: 'sync'; from: string; height: number; their_height: number }
+  | { event: 'api'; url: string }
+  | { event: 'pay-to'; address: string | null; wallet: string | null; created: boolean; protected: boolean | null }
   | { event: 'warning'; message: string }
   | { event: 'exit'; height: number; hash: string; chain: string[]; reason: string; tree?: string };
 

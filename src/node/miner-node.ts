@@ -28,6 +28,10 @@ import { OrphanPool, type OrphanPoolLimits } from '../consensus/orphan-pool.js';
 import { type NetworkConfig, rulesForGenesis } from '../consensus/rules/index.js';
 import type { NetworkRules, RefusalReason } from '../consensus/rules/rules.js';
 import { WaitingRoom } from '../consensus/waiting-room.js';
+import type { ChainState } from '../consensus/chain-state.js';
+import { type Ledger, encodeSnapshot } from '../consensus/ledger/index.js';
+import { bytesToHex } from '../primitives/bytes.js';
+import { type Transaction, decodeTx, encodeTx, txid as txidOf } from '../primitives/tx.js';
 import { type PeerAddress, formatAddress, sameAddress } from '../net/address.js';
 import { AddressTokens } from '../net/address-token.js';
 import {
@@ -38,6 +42,7 @@ import {
   encodeGetBlocks,
   encodeGetData,
   encodeHello,
+  encodeTxMessage,
 } from '../net/messages.js';
 import { type Peer, type PeerLimits, PeerTable } from '../net/peers.js';
 import type { Transport } from '../net/transport.js';
@@ -67,6 +72,8 @@ export interface BlockStore {
   append(blocks: readonly Block[]): void;
   /** Rewrites the store to hold exactly `blocks` (acceptance order, parents first), crash-safely. */
   compact(blocks: Iterable<Block>): void;
+  /** Keeps a snapshot of the chain state (the ledger at a stored block), crash-safely. */
+  saveSnapshot?(snapshot: Uint8Array): void;
 }
 
 export interface MinerNodeOptions {
@@ -102,6 +109,13 @@ export interface MinerNodeOptions {
   orphanLimits?: OrphanPoolLimits;
   now?: () => number;
   tokens?: AddressTokens;
+  /**
+   * On a network with transactions: the key hash this node's blocks pay (asked for when the
+   * chain starts; undefined: they pay no one).
+   */
+  payTo?: () => Uint8Array | undefined;
+  /** A ledger restored from a snapshot, for a restored tree (its tip must be in the tree). */
+  ledger?: Ledger;
 }
 
 export interface NodeStats {
@@ -125,6 +139,9 @@ const MAX_RELAY_PEERS = 16;
 const MAX_HELLO_PEERS = 64;
 /** Compact the store when its records of dropped blocks pass this many bytes and half the live ones. */
 const COMPACT_DEAD_BYTES = 8 * 1024 * 1024;
+/** The chain state is saved after this many new main-chain blocks, or this long, whichever first. */
+const SNAPSHOT_EVERY_BLOCKS = 100;
+const SNAPSHOT_EVERY_MS = 30_000;
 /** Bytes a stored record costs besides the block's data (header, parent hash, nonce). */
 const RECORD_OVERHEAD = 48;
 /** Refusals that count against the sender (junk that cost work to check). Others are honest races. */
@@ -169,6 +186,12 @@ export class MinerNode {
   #saveScheduled = false;
   #liveBytes = 0;
   #deadBytes = 0;
+  #chainState: ChainState | undefined;
+  /** Who sent each transaction waiting for its signatures to be checked (for relay and blame). */
+  readonly #txSources = new Map<string, string>();
+  #verifyScheduled = false;
+  #blocksSinceSnapshot = 0;
+  #snapshotAt = 0;
 
   constructor(options: MinerNodeOptions) {
     this.#options = options;
@@ -188,6 +211,48 @@ export class MinerNode {
         if (this.#tree.rules.minerTag(entry.block, entry.facts)?.startsWith(mine)) this.#ownBlocks++;
         this.#liveBytes += entry.block.data.length + RECORD_OVERHEAD;
       }
+      // The chain state of a restored chain: from its snapshot, or replayed from the genesis.
+      this.#startChainState(this.#tree, options.ledger);
+    }
+  }
+
+  /** The chain state (ledger, mempool) on a network with transactions, once a chain exists. */
+  get chainState(): ChainState | undefined {
+    return this.#chainState;
+  }
+
+  /**
+   * A transfer from this node's own API: checked fully now (signatures too); relayed to the
+   * extended peers and reported when the mempool takes it.
+   */
+  submitTransaction(tx: Transaction): { ok: true; txid: string } | { ok: false; reason: string; detail?: string } {
+    const state = this.#chainState;
+    if (!state) return { ok: false, reason: 'no-transactions', detail: "this node's network has no transactions" };
+    const verdict = state.add(tx);
+    if (!verdict.ok) return { ok: false, reason: verdict.reason, detail: verdict.detail };
+    this.#emit({ event: 'tx', txid: verdict.txid, from: 'self', status: 'accepted' });
+    this.#relayTransaction(tx, 'self');
+    return { ok: true, txid: verdict.txid };
+  }
+
+  #startChainState(tree: BlockTree, ledger?: Ledger): void {
+    if (!tree.rules.chainState) return;
+    const payTo = this.#options.payTo?.();
+    this.#chainState = tree.rules.chainState(tree, { payTo, ...(ledger ? { ledger } : {}) });
+    if (!this.#chainState || !ledger) {
+      this.#chainState?.followHead();
+      return;
+    }
+    try {
+      this.#chainState.followHead();
+    } catch (error) {
+      // The snapshot does not fit the stored chain: replay it from the genesis instead.
+      this.#emit({
+        event: 'warning',
+        message: `the chain-state snapshot was not usable (${(error as Error).message}); replaying from the genesis`,
+      });
+      this.#chainState = tree.rules.chainState?.(tree, { payTo });
+      this.#chainState?.followHead();
     }
   }
 
@@ -261,6 +326,7 @@ export class MinerNode {
         tree ? tree.rules.nextTarget(tree.head) : (this.#options.network.seed.target ?? DEFAULT_TARGET),
       ),
       genesis: this.#options.genesis && !tree,
+      resuming: tree !== undefined,
       mining: this.#miner !== undefined,
     });
     if (tree) {
@@ -365,6 +431,9 @@ export class MinerNode {
       case 'getdata':
         this.#onGetData(message.hash, peer);
         return;
+      case 'tx':
+        this.#onTransaction(message.tx, peer);
+        return;
     }
   }
 
@@ -398,7 +467,9 @@ export class MinerNode {
     if (checked.ok) {
       this.#connectOrphans(checked.entry);
       this.#afterAppend(previousHead, peer.key);
-      if (peer.extended && this.#sync.noteBlock(peer.key, this.#now())) this.#requestSync(peer);
+      // The datagram's size, near enough: base64 data and the fixed fields.
+      const bytes = Math.ceil((block.data.length * 4) / 3) + 200;
+      if (peer.extended && this.#sync.noteBlock(peer.key, this.#now(), bytes)) this.#requestSync(peer);
       return;
     }
     switch (checked.reason) {
@@ -496,6 +567,7 @@ export class MinerNode {
   #startChain(root: Block, rules: NetworkRules, from: string): void {
     const tree = new BlockTree(root, rules, this.#options.treeLimits, from);
     this.#tree = tree;
+    this.#startChainState(tree);
     try {
       this.#options.store?.begin(root, rules);
     } catch (error) {
@@ -547,6 +619,7 @@ export class MinerNode {
     const tree = this.#tree!;
     const head = tree.head;
     if (head !== previousHead) {
+      this.#followHead();
       this.#emitHead(head);
       const depth = this.#pruneDepth();
       if (depth !== undefined) this.#dropEntries(tree.prune(depth), 'pruned');
@@ -583,6 +656,105 @@ export class MinerNode {
   }
 
   // ---------------------------------------------------------------------------------------
+  // Transactions (a network with a chain state)
+
+  /** The ledger follows the head; transactions of blocks that left the main chain return to the mempool. */
+  #followHead(): void {
+    const state = this.#chainState;
+    if (!state) return;
+    const update = state.followHead();
+    this.#blocksSinceSnapshot += update.connected;
+    for (const txid of update.confirmed) this.#emit({ event: 'tx', txid, from: 'self', status: 'confirmed' });
+  }
+
+  /** A transfer from a peer: the cheap checks now, its signatures in the next batch. */
+  #onTransaction(bytes: Uint8Array, peer: Peer): void {
+    const state = this.#chainState;
+    if (!state || !this.#peerTable.allowTransaction(peer)) return;
+    const decoded = decodeTx(bytes);
+    if (!decoded.ok) {
+      this.#emit({
+        event: 'tx',
+        txid: '',
+        from: peer.key,
+        status: 'rejected',
+        reason: 'malformed',
+        detail: decoded.reason,
+      });
+      this.#penalize(peer, 'malformed transactions');
+      return;
+    }
+    const verdict = state.submit(decoded.value);
+    if (!verdict.ok) {
+      // Races (already known, a conflict, a full pool) are nobody's fault; junk is.
+      if (verdict.reason === 'malformed' || verdict.reason === 'bad-signature' || verdict.reason === 'not-transfer') {
+        this.#penalize(peer, `transactions refused as ${verdict.reason}`);
+      }
+      if (verdict.reason !== 'already-known') {
+        const txid = bytesToHex(txidOf(decoded.value));
+        this.#emit({
+          event: 'tx',
+          txid,
+          from: peer.key,
+          status: 'rejected',
+          reason: verdict.reason,
+          detail: verdict.detail,
+        });
+      }
+      return;
+    }
+    if (this.#txSources.size < 10_000) this.#txSources.set(verdict.txid, peer.key);
+    this.#scheduleVerification();
+  }
+
+  #scheduleVerification(): void {
+    if (this.#verifyScheduled) return;
+    this.#verifyScheduled = true;
+    setImmediate(() => this.#verifyBatch());
+  }
+
+  /** One batch of signatures; the next batch waits for the event loop's next turn. */
+  #verifyBatch(): void {
+    this.#verifyScheduled = false;
+    const state = this.#chainState;
+    if (!state || this.#stopped) return;
+    for (const { txid, verdict } of state.runBatch()) {
+      const from = this.#txSources.get(txid) ?? 'unknown';
+      this.#txSources.delete(txid);
+      if (verdict.ok) {
+        this.#emit({ event: 'tx', txid, from, status: 'accepted' });
+        const entry = state.mempool.get(txid);
+        if (entry) this.#relayTransaction(entry.tx, from);
+        continue;
+      }
+      this.#emit({ event: 'tx', txid, from, status: 'rejected', reason: verdict.reason, detail: verdict.detail });
+      const peer = this.#peerTable.byKey(from);
+      if (peer && verdict.reason === 'bad-signature') this.#penalize(peer, 'transactions with invalid signatures');
+    }
+    if (state.queue.pending > 0) this.#scheduleVerification();
+  }
+
+  /** A transaction the mempool took goes to the extended peers (not back to its sender). */
+  #relayTransaction(tx: Transaction, from: string): void {
+    const bytes = encodeTx(tx);
+    for (const peer of this.#peerTable.extendedPeers().slice(0, MAX_RELAY_PEERS)) {
+      if (peer.key !== from) this.#sendAnswer(peer, encodeTxMessage(bytes, this.#auth(peer)));
+    }
+  }
+
+  /** Saves the chain state every so many blocks or seconds, once the blocks are stored. */
+  #maybeSnapshot(): void {
+    const store = this.#options.store;
+    const state = this.#chainState;
+    if (!store?.saveSnapshot || !state || this.#blocksSinceSnapshot === 0) return;
+    const now = this.#now();
+    if (this.#blocksSinceSnapshot < SNAPSHOT_EVERY_BLOCKS && now - this.#snapshotAt < SNAPSHOT_EVERY_MS) return;
+    store.saveSnapshot(encodeSnapshot(state.ledger));
+    this.#blocksSinceSnapshot = 0;
+    this.#snapshotAt = now;
+  }
+
+  // ---------------------------------------------------------------------------------------
   // Storing: blocks accepted in one turn of the event loop are written with one sync, and
   // what would announce them waits until they are on disk.
 
@@ -600,6 +772,7 @@ export class MinerNode {
     try {
       if (blocks.length > 0) this.#options.store?.append(blocks);
       this.#maybeCompact();
+      this.#maybeSnapshot();
     } catch (error) {
       this.#storeFailed(error);
       return;

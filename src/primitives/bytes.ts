@@ -40,7 +40,9 @@ export function bytesToBase64(bytes: Uint8Array): string {
 
 /** Unsigned big-endian integer of any width. */
 export function bytesToBigInt(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt('0x' + bytesToHex(bytes));
+  // Up to 8 bytes (a nonce) as two 32-bit halves: no hex string in between.
+  if (bytes.length <= 8) return readUint64(bytes, 0, bytes.length);
+  return BigInt('0x' + bytesToHex(bytes));
 }
 
 /** Writes `value` as an unsigned big-endian integer of exactly `length` bytes. */
@@ -48,7 +50,38 @@ export function bigIntToBytes(value: bigint, length: number): Uint8Array {
   if (value < 0n || value >= 1n << BigInt(8 * length)) {
     throw new RangeError(`${value} does not fit in ${length} unsigned bytes`);
   }
+  if (length <= 8) {
+    const out = new Uint8Array(length);
+    writeUint64(out, 0, length, value);
+    return out;
+  }
   return hexToBytes(value.toString(16).padStart(2 * length, '0'));
+}
+
+/**
+ * Writes `value` big-endian into `out[offset .. offset + length)`, `length` <= 8, without a
+ * hex string in between. The caller has checked that `value` fits in `length` bytes.
+ */
+export function writeUint64(out: Uint8Array, offset: number, length: number, value: bigint): void {
+  let low = Number(value & 0xffffffffn);
+  let high = Number(value >> 32n);
+  for (let i = offset + length - 1; i >= offset; i--) {
+    out[i] = low & 0xff;
+    // Shift the 64-bit pair right by one byte.
+    low = (low >>> 8) | ((high & 0xff) << 24);
+    high >>>= 8;
+  }
+}
+
+/** Reads `length` (<= 8) big-endian bytes of `bytes` at `offset` as an unsigned integer. */
+export function readUint64(bytes: Uint8Array, offset: number, length: number): bigint {
+  let high = 0;
+  let low = 0;
+  for (let i = offset; i < offset + length; i++) {
+    high = ((high << 8) | (low >>> 24)) >>> 0;
+    low = ((low << 8) | bytes[i]!) >>> 0;
+  }
+  return high === 0 ? BigInt(low) : (BigInt(high) << 32n) | BigInt(low);
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

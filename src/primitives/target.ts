@@ -3,7 +3,7 @@
  * big-endian 256-bit integer, is <= target (SPEC 1). All nodes of a network share it.
  */
 import { quote } from './quote.js';
-import { FormatError, bytesToBigInt } from './bytes.js';
+import { FormatError, bigIntToBytes } from './bytes.js';
 import { HASH_BYTES, HASH_SPACE, MAX_TARGET } from './limits.js';
 
 /** The seed's TARGET = 2**235: about one valid hash in 2^21 (2,097,152) tries. */
@@ -41,7 +41,34 @@ export function formatTarget(target: bigint): string {
 /** The proof-of-work rule: `hash`, read as a big-endian 256-bit unsigned integer, is <= `target`. */
 export function hashMeetsTarget(hash: Uint8Array, target: bigint): boolean {
   if (hash.length !== HASH_BYTES) throw new RangeError(`hash must be ${HASH_BYTES} bytes, got ${hash.length}`);
-  return bytesToBigInt(hash) <= target;
+  return hashAtMeetsTarget(hash, 0, target);
+}
+
+// The last target compared against, as 32 big-endian bytes: a node checks every block against
+// one target, so converting it once saves a BigInt (or a hex string) per block.
+let cachedTarget = -1n;
+const cachedTargetBytes = new Uint8Array(HASH_BYTES);
+
+/**
+ * hashMeetsTarget for the 32 hash bytes at `offset` in `bytes` (no view needed): compares
+ * bytes, most significant first, against the target's bytes.
+ */
+export function hashAtMeetsTarget(bytes: Uint8Array, offset: number, target: bigint): boolean {
+  if (offset < 0 || offset + HASH_BYTES > bytes.length) {
+    throw new RangeError(`no ${HASH_BYTES}-byte hash at offset ${offset} of ${bytes.length} bytes`);
+  }
+  if (target < 0n) return false;
+  if (target >= MAX_TARGET) return true;
+  if (target !== cachedTarget) {
+    cachedTargetBytes.set(bigIntToBytes(target, HASH_BYTES));
+    cachedTarget = target;
+  }
+  for (let i = 0; i < HASH_BYTES; i++) {
+    const hashByte = bytes[offset + i]!;
+    const targetByte = cachedTargetBytes[i]!;
+    if (hashByte !== targetByte) return hashByte < targetByte;
+  }
+  return true;
 }
 
 /** The work of a block that met `target`: floor(2^256 / (target + 1)), the expected hashes it cost. */

@@ -24,6 +24,8 @@ import {
 } from '../../primitives/payload.js';
 import { hashMeetsTarget, workForTarget } from '../../primitives/target.js';
 import { type AsertSchedule, asertTarget, powchainSchedule } from '../asert.js';
+import type { BlockTree } from '../block-tree.js';
+import { ChainState, type ChainStateOptions } from '../chain-state.js';
 import type { BlockFacts, ChainLink, NetworkRules, Refusal } from './rules.js';
 
 /** How far ahead of the receiver's clock a block's time may be (ms). */
@@ -35,18 +37,14 @@ export const MEDIAN_TIME_SPAN = 11;
 
 export interface PowchainFacts extends BlockFacts {
   readonly time: number;
-  /** Undefined for the genesis, whose data is the parameters record. */
-  readonly payload: BlockPayload | undefined;
 }
 
 /**
- * The ledger's part of a block's validity (its transactions against the unspent outputs at
- * its parent). Attached by whoever keeps the ledger; without one, transactions are checked
- * for their structure only.
+ * Decoded payloads kept at once (recently checked or routed over). Each block's is decoded
+ * when checked and again only when asked for later: a 100,000-block chain does not hold
+ * 100,000 decoded payloads.
  */
-export interface TransactionCheck {
-  check(block: Block, payload: BlockPayload, parent: ChainLink): { ok: true } | Refusal;
-}
+const PAYLOAD_CACHE_ENTRIES = 4_096;
 
 export interface PowchainRules extends NetworkRules {
   readonly network: 'powchain';
@@ -54,12 +52,15 @@ export interface PowchainRules extends NetworkRules {
   /** The genesis block's hash (lower-case hex): the network's identity, signed by every transaction. */
   readonly genesisHash: string;
   readonly schedule: AsertSchedule;
-  /** The payload of a block, decoded once (the same object every time it is asked). */
+  /** The payload of a block (recently decoded ones from a bounded cache). */
   payloadOf(block: Block): { ok: true; value: BlockPayload } | { ok: false; reason: string };
-  /** Attaches the ledger's check of transactions. */
-  attachTransactionCheck(check: TransactionCheck): void;
-  /** The transactions a new block's template carries after its coinbase (the mempool's pick). */
-  attachTemplateSource(source: (parent: ChainLink, maxBytes: number) => BlockPayload['transactions']): void;
+  /**
+   * The chain state of `tree` (ledger, mempool, index): made when the tree is, and from then on
+   * the tree's blocks are checked against its ledger and templates are filled from its mempool.
+   * A restored tree gets it after the restore (its stored blocks replayed by followHead). Made
+   * again, it replaces the first.
+   */
+  chainState(tree: BlockTree, options?: ChainStateOptions): ChainState;
 }
 
 /** The parameters a genesis block's data holds, if it is a powchain genesis (and why not). */
@@ -74,17 +75,20 @@ export function powchainParamsOf(
 /** The rules of the network whose genesis has hash `genesisHash` and holds `params`. */
 export function powchainRules(params: NetworkParams, genesisHash: string): PowchainRules {
   const schedule = powchainSchedule(params);
-  // Decoding costs more than a lookup: each block's payload is decoded once.
-  const payloads = new WeakMap<Block, { ok: true; value: BlockPayload } | { ok: false; reason: string }>();
-  let transactionCheck: TransactionCheck | undefined;
-  let templateSource: ((parent: ChainLink, maxBytes: number) => BlockPayload['transactions']) | undefined;
+  // Decoding costs more than a lookup: a block checked twice in a row (work, then in its
+  // tree) is decoded once. Least recently used out first.
+  const payloads = new Map<Block, { ok: true; value: BlockPayload } | { ok: false; reason: string }>();
+  let state: ChainState | undefined;
 
   const payloadOf = (block: Block): { ok: true; value: BlockPayload } | { ok: false; reason: string } => {
     let decoded = payloads.get(block);
-    if (!decoded) {
+    if (decoded) {
+      payloads.delete(block);
+    } else {
       decoded = decodePayload(block.data, params.maxBlockBytes);
-      payloads.set(block, decoded);
+      if (payloads.size >= PAYLOAD_CACHE_ENTRIES) payloads.delete(payloads.keys().next().value!);
     }
+    payloads.set(block, decoded);
     return decoded;
   };
   const timeOf = (link: ChainLink): number => (link.facts as PowchainFacts).time;
@@ -103,8 +107,11 @@ export function powchainRules(params: NetworkParams, genesisHash: string): Powch
     genesisHash,
     schedule,
     payloadOf,
-    attachTransactionCheck: (check) => void (transactionCheck = check),
-    attachTemplateSource: (source) => void (templateSource = source),
+    chainState(tree: BlockTree, options?: ChainStateOptions): ChainState {
+      // A second one replaces the first (to start over from the genesis when a snapshot fails).
+      state = new ChainState(tree, this as PowchainRules, options);
+      return state;
+    },
 
     checkGenesis(block: Block): { ok: true; facts: BlockFacts } | Refusal {
       const own = powchainParamsOf(block);
@@ -118,7 +125,6 @@ export function powchainRules(params: NetworkParams, genesisHash: string): Powch
         target: params.initialTarget,
         work: workForTarget(params.initialTarget),
         time: params.genesisTimeMs,
-        payload: undefined,
       };
       return { ok: true, facts };
     },
@@ -164,11 +170,11 @@ export function powchainRules(params: NetworkParams, genesisHash: string): Powch
         };
       }
       if (!hashMeetsTarget(block.hash(), target)) return { ok: false, reason: 'bad-pow' };
-      if (transactionCheck) {
-        const checked = transactionCheck.check(block, payload, parent);
+      if (state) {
+        const checked = state.checkTransactions(block, payload, parent);
         if (!checked.ok) return checked;
       }
-      const facts: PowchainFacts = { target, work: workForTarget(target), time: payload.time, payload };
+      const facts: PowchainFacts = { target, work: workForTarget(target), time: payload.time };
       return { ok: true, facts };
     },
 
@@ -180,23 +186,12 @@ export function powchainRules(params: NetworkParams, genesisHash: string): Powch
       const time = Math.max(now, medianTimePast(parent) + 1);
       const height = parent.height + 1;
       const tagBytes = new TextEncoder().encode(tag).subarray(0, MAX_MINER_TAG_BYTES);
-      // What the coinbase and the padding leave of the size budget goes to the mempool's pick.
-      const coinbaseOnly = encodePayload({
-        version: 1,
-        height,
-        time,
-        target,
-        transactions: [{ kind: 'coinbase', height, tag: tagBytes, outputs: [] }],
-      });
-      const room = params.maxBlockBytes - coinbaseOnly.length - 64 - 100;
-      const transactions = templateSource && room > 0 ? templateSource(parent, room) : [];
-      const payload = padForFastLayout({
-        version: 1,
-        height,
-        time,
-        target,
-        transactions: [{ kind: 'coinbase', height, tag: tagBytes, outputs: [] }, ...transactions],
-      });
+      // With a chain state: the coinbase pays the miner, and the mempool fills the rest (sized
+      // to leave room for the padding); without, a coinbase alone that pays no one.
+      const transactions = state?.template(parent, tagBytes) ?? [
+        { kind: 'coinbase', height, tag: tagBytes, outputs: [] },
+      ];
+      const payload = padForFastLayout({ version: 1, height, time, target, transactions });
       return { data: encodePayload(payload), target };
     },
 

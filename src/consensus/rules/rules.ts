@@ -8,6 +8,8 @@
  * seed's coin flip) is injected when the rules object is made.
  */
 import type { Block } from '../../primitives/block.js';
+import type { BlockTree } from '../block-tree.js';
+import type { ChainState, ChainStateOptions } from '../chain-state.js';
 
 export type NetworkName = 'seed' | 'powchain';
 
@@ -88,4 +90,9 @@ export interface NetworkRules {
   readonly defaultPruneDepth: number | undefined;
   /** The miner's tag a block carries (the tutorial's `host:port:i`), if it has one. */
   minerTag(block: Block, facts: BlockFacts): string | undefined;
+  /**
+   * On a network with transactions: the chain state (ledger, mempool) of `tree`, made once.
+   * Absent on a network without.
+   */
+  chainState?(tree: BlockTree, options?: ChainStateOptions): ChainState;
 }

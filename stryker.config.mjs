@@ -1,0 +1,42 @@
+// Mutation testing (npm run test:mutation): Stryker changes one operator, condition or
+// constant at a time in the files below and runs the in-process tests that cover it; a
+// mutant the tests do not notice ("survived") is a rule no test would catch if it broke.
+// The report is written to reports/mutation/ (HTML and JSON). The machine has 2 cores
+// shared with others: concurrency stays at 2 (pass --concurrency 1 on a busy machine).
+// `incremental` keeps the results of unchanged code and tests in reports/ between runs;
+// pass --force for a full run.
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+const config = {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts', related: true },
+  // Mutants that do not type-check are dropped before any test runs.
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  disableTypeChecks: '{src,test}/**/*.ts',
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'src/primitives/**/*.ts',
+    'src/consensus/**/*.ts',
+    'src/net/messages.ts',
+    'src/net/peers.ts',
+    'src/store/**/*.ts',
+    'src/hashing/pow-check.ts',
+    'src/hashing/verify.ts',
+  ],
+  concurrency: 2,
+  timeoutMS: 10_000,
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  clearTextReporter: { allowEmojis: false, logTests: false, reportMutants: true, reportScoreTable: true },
+  thresholds: { high: 95, low: 90, break: 90 },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  // Built output and other tools' files are not needed in the sandbox (build/ is: the WASM engines load it).
+  ignorePatterns: ['/dist', '/reports', '/.vitest-cache', '/bench', '/web', '/assembly'],
+};
+
+export default config;

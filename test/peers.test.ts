@@ -1,0 +1,253 @@
+import { describe, expect, it } from 'vitest';
+import { Block } from '../src/primitives/block.js';
+import { MAX_TARGET } from '../src/primitives/limits.js';
+import { encodeBlock } from '../src/primitives/wire.js';
+import { type PeerAddress } from '../src/net/address.js';
+import { MemoryNetwork } from '../src/net/memory-network.js';
+import { decodeMessage, encodeExtendedBlock } from '../src/net/messages.js';
+import { type Peer, PeerTable } from '../src/net/peers.js';
+import { MinerNode } from '../src/node/miner-node.js';
+import { FakeMiner } from './helpers/fake-miner.js';
+
+const at = (port: number): PeerAddress => ({ host: '127.0.0.1', port });
+
+/** A table on a clock the test moves by hand. */
+function tableAt(limits: ConstructorParameters<typeof PeerTable>[0] = {}) {
+  const clock = { now: 0 };
+  return { table: new PeerTable(limits, () => clock.now), clock };
+}
+
+function admitted(table: PeerTable, address: PeerAddress): Peer {
+  const admission = table.admit(address);
+  if (!admission.ok) throw new Error(`${address.port} was refused: ${admission.reason}`);
+  return admission.peer;
+}
+
+/** How many of `count` datagrams from `address` are admitted right now. */
+function admits(table: PeerTable, address: PeerAddress, count: number): number {
+  let ok = 0;
+  for (let i = 0; i < count; i++) if (table.admit(address).ok) ok++;
+  return ok;
+}
+
+describe('extendedPeers: who gets the extended messages (hello)', () => {
+  it('names only peers that have shown they speak the extended protocol', () => {
+    const { table } = tableAt();
+    admitted(table, at(1));
+    admitted(table, at(2)).extended = true;
+    admitted(table, at(3));
+    expect(table.extendedPeers()).toEqual([at(2)]);
+    expect(tableAt().table.extendedPeers()).toEqual([]);
+  });
+
+  it('lists them most recently heard from first', () => {
+    const { table } = tableAt();
+    for (const port of [1, 2, 3]) admitted(table, at(port)).extended = true;
+    expect(table.extendedPeers()).toEqual([at(3), at(2), at(1)]);
+    admitted(table, at(1));
+    expect(table.extendedPeers()).toEqual([at(1), at(3), at(2)]);
+  });
+
+  it('leaves out a banned peer until the very moment its ban ends', () => {
+    const { table, clock } = tableAt({ banThreshold: 1, banMs: 1_000 });
+    const peer = admitted(table, at(1));
+    peer.extended = true;
+    admitted(table, at(2)).extended = true;
+    expect(table.penalize(peer)).toBe(true);
+    expect(table.extendedPeers()).toEqual([at(2)]);
+    clock.now = 999;
+    expect(table.extendedPeers()).toEqual([at(2)]);
+    clock.now = 1_000;
+    expect(table.extendedPeers()).toEqual([at(2), at(1)]);
+  });
+});
+
+describe("a node's periodic hello", () => {
+  it('goes to peers that spoke the extended protocol, never to a seed peer, interval after interval', async () => {
+    const node = at(5000);
+    const seed = at(5001);
+    const extended = at(5002);
+    const network = new MemoryNetwork();
+    const miner = new FakeMiner();
+    const minerNode = new MinerNode({
+      transport: network.bind(node),
+      miner,
+      peers: [node, seed, extended],
+      genesis: true,
+      target: MAX_TARGET,
+      tieBreak: 'first-seen',
+      hashrateIntervalMs: 0,
+      syncIntervalMs: 5,
+    });
+    const received = new Map<string, string[]>([
+      ['seed', []],
+      ['extended', []],
+    ]);
+    const seedEnd = network.bind(seed);
+    const extendedEnd = network.bind(extended);
+    const types = (payload: Uint8Array): string => {
+      const decoded = decodeMessage(payload);
+      return decoded.ok ? decoded.message.type : `junk: ${decoded.reason}`;
+    };
+    seedEnd.onDatagram((payload) => received.get('seed')!.push(types(payload)));
+    extendedEnd.onDatagram((payload) => received.get('extended')!.push(types(payload)));
+    const finished = minerNode.run();
+    try {
+      miner.solve(); // the genesis block
+      const genesis = new Block('Genesis', undefined, 1n);
+      // The seed peer sends a plain block, the other an extended one: both valid, both known now.
+      await seedEnd.send(node, new TextEncoder().encode(encodeBlock(new Block('from seed', genesis))));
+      await extendedEnd.send(node, new TextEncoder().encode(encodeExtendedBlock(new Block('from ext', genesis), 1)));
+      const deadline = Date.now() + 10_000;
+      while (received.get('extended')!.filter((type) => type === 'hello').length < 3) {
+        if (Date.now() > deadline) throw new Error(`no hellos: ${received.get('extended')!.join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(minerNode.stats().extendedPeers).toBe(1);
+      expect(minerNode.stats().peers).toBe(2);
+      expect(received.get('seed')!.length).toBeGreaterThan(0); // it does hear blocks
+      expect(received.get('seed')!.filter((type) => type !== 'block')).toEqual([]);
+    } finally {
+      await minerNode.stop();
+      await finished;
+      network.close();
+    }
+  });
+});
+
+describe('datagram budgets', () => {
+  it('lets a peer send its burst at once, then refuses with rate-limited', () => {
+    const { table } = tableAt({ datagramsPerSecond: 10, datagramBurst: 5 });
+    expect(admits(table, at(1), 5)).toBe(5);
+    expect(table.admit(at(1))).toEqual({ ok: false, reason: 'rate-limited' });
+    // Another peer has its own budget.
+    expect(admits(table, at(2), 6)).toBe(5);
+  });
+
+  it('refills a peer at its rate, one datagram per 1/rate seconds, never beyond the burst', () => {
+    const { table, clock } = tableAt({ datagramsPerSecond: 10, datagramBurst: 5 });
+    expect(admits(table, at(1), 5)).toBe(5);
+    clock.now = 99; // 0.99 of a datagram
+    expect(table.admit(at(1)).ok).toBe(false);
+    clock.now = 100; // the fraction refilled before a refusal is kept
+    expect(table.admit(at(1)).ok).toBe(true);
+    expect(table.admit(at(1)).ok).toBe(false);
+    clock.now = 200;
+    expect(admits(table, at(1), 2)).toBe(1);
+    clock.now = 100_000; // a long silence still allows only the burst
+    expect(admits(table, at(1), 10)).toBe(5);
+  });
+
+  it('holds the default budgets: bursts of 800 datagrams and 8 requests per peer', () => {
+    const { table, clock } = tableAt();
+    expect(admits(table, at(1), 801)).toBe(800);
+    clock.now = 1_000; // 400 a second
+    expect(admits(table, at(1), 401)).toBe(400);
+    const peer = admitted(table, at(2));
+    expect(Array.from({ length: 9 }, () => table.allowRequest(peer))).toEqual([...Array(8).fill(true), false]);
+    clock.now = 1_250; // 4 a second
+    expect(table.allowRequest(peer)).toBe(true);
+    expect(table.allowRequest(peer)).toBe(false);
+  });
+
+  it('caps all peers together at the total burst and rate (defaults 8,000 and 4,000 a second)', () => {
+    const { table, clock } = tableAt();
+    let ok = 0;
+    for (let port = 1; port <= 21; port++) ok += admits(table, at(port), 400);
+    expect(ok).toBe(8_000);
+    expect(table.admit(at(30))).toEqual({ ok: false, reason: 'rate-limited' });
+    clock.now = 100; // 400 more
+    ok = 0;
+    for (let port = 31; port <= 35; port++) ok += admits(table, at(port), 100);
+    expect(ok).toBe(400);
+  });
+
+  it("limits each peer's requests to its own budget", () => {
+    const { table, clock } = tableAt({ requestsPerSecond: 2, requestBurst: 3 });
+    const a = admitted(table, at(1));
+    const b = admitted(table, at(2));
+    expect([1, 2, 3, 4].map(() => table.allowRequest(a))).toEqual([true, true, true, false]);
+    expect(table.allowRequest(b)).toBe(true);
+    clock.now = 499;
+    expect(table.allowRequest(a)).toBe(false);
+    clock.now = 1_000;
+    expect(table.allowRequest(a)).toBe(true);
+  });
+});
+
+describe('bans', () => {
+  it('bans at exactly the threshold, for banMs, and starts counting again after', () => {
+    const { table, clock } = tableAt({ banThreshold: 3, banMs: 1_000 });
+    const peer = admitted(table, at(1));
+    expect([table.penalize(peer), table.penalize(peer), table.penalize(peer)]).toEqual([false, false, true]);
+    expect(peer.bannedUntil).toBe(1_000);
+    expect(table.admit(at(1))).toEqual({ ok: false, reason: 'banned' });
+    clock.now = 999;
+    expect(table.admit(at(1))).toEqual({ ok: false, reason: 'banned' });
+    clock.now = 1_000;
+    expect(table.admit(at(1)).ok).toBe(true);
+    // The count started over: three more to be banned again.
+    expect([table.penalize(peer), table.penalize(peer)]).toEqual([false, false]);
+    expect(table.admit(at(1)).ok).toBe(true);
+    expect(table.penalize(peer)).toBe(true);
+    expect(peer.bannedUntil).toBe(2_000);
+  });
+
+  it('bans after 50 invalid datagrams for 10 minutes by default', () => {
+    const { table, clock } = tableAt();
+    const peer = admitted(table, at(1));
+    for (let i = 1; i < 50; i++) expect(table.penalize(peer)).toBe(false);
+    expect(table.penalize(peer)).toBe(true);
+    clock.now = 10 * 60_000 - 1;
+    expect(table.admit(at(1))).toEqual({ ok: false, reason: 'banned' });
+    clock.now = 10 * 60_000;
+    expect(table.admit(at(1)).ok).toBe(true);
+  });
+
+  it("refuses a banned peer's datagrams without spending the total budget on them", () => {
+    const { table } = tableAt({ totalBurst: 3, totalPerSecond: 1, banThreshold: 1 });
+    table.penalize(admitted(table, at(1)));
+    expect(admits(table, at(1), 50)).toBe(0);
+    expect(admits(table, at(2), 3)).toBe(2);
+  });
+});
+
+describe('the table itself', () => {
+  it('remembers each peer once, with when it was last heard from', () => {
+    const { table, clock } = tableAt();
+    admitted(table, at(1));
+    clock.now = 50;
+    admitted(table, at(1));
+    expect(table.size).toBe(1);
+    expect(table.get(at(1))).toMatchObject({ key: '127.0.0.1:1', lastSeen: 50, extended: false, invalid: 0 });
+    expect(table.get(at(2))).toBeUndefined();
+  });
+
+  it('forgets the least recently heard-from peer beyond maxPeers, but keeps a banned one', () => {
+    const { table } = tableAt({ maxPeers: 3, banThreshold: 1 });
+    table.penalize(admitted(table, at(1))); // banned, and the oldest
+    admitted(table, at(2));
+    admitted(table, at(3));
+    admitted(table, at(2)); // heard from again: 3 is now the least recent unbanned
+    admitted(table, at(4));
+    expect(table.size).toBe(3);
+    expect([1, 2, 3, 4].map((port) => table.get(at(port)) !== undefined)).toEqual([true, true, false, true]);
+    expect(table.admit(at(1))).toEqual({ ok: false, reason: 'banned' });
+  });
+
+  it('forgets the oldest peer when every peer is banned', () => {
+    const { table } = tableAt({ maxPeers: 2, banThreshold: 1 });
+    table.penalize(admitted(table, at(1)));
+    table.penalize(admitted(table, at(2)));
+    admitted(table, at(3));
+    expect([1, 2, 3].map((port) => table.get(at(port)) !== undefined)).toEqual([false, true, true]);
+  });
+
+  it('remembers 1,024 peers by default', () => {
+    const { table } = tableAt({ totalBurst: 1e9 });
+    for (let port = 1; port <= 1_025; port++) admitted(table, at(port));
+    expect(table.size).toBe(1_024);
+    expect(table.get(at(1))).toBeUndefined();
+    expect(table.get(at(2))).toBeDefined();
+  });
+});
