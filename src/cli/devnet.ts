@@ -19,7 +19,8 @@ import { DEFAULT_PARAMS } from '../primitives/params.js';
 import { formatTarget } from '../primitives/target.js';
 import type { EngineName } from '../hashing/engine.js';
 import { freeUdpPorts } from '../net/ports.js';
-import { createEngine, defaultEngine } from '../hashing/registry.js';
+import { defaultEngine } from '../hashing/registry.js';
+import { calibrateHashrate } from '../hashing/measure.js';
 import type { NodeEvent } from '../node/events.js';
 import { engineOption, integerOption, targetOption, threadsOption, tieBreakOption } from './options.js';
 import { formatRate } from './node-view.js';
@@ -58,23 +59,6 @@ interface SeenBlock {
   height: number;
   time: number | undefined;
   target: bigint | undefined;
-}
-
-/** Hashes per second of one thread of `engine` on the tutorial's 56-byte message, over ~`ms`. */
-function measureHashrate(engine: EngineName, ms: number): number {
-  const searcher = createEngine(engine).prepare(new Uint8Array(48).fill(0x61), 0n);
-  let start = 1n;
-  let batch = 4_096n;
-  let hashes = 0;
-  const began = performance.now();
-  let elapsed = 0;
-  while (elapsed < ms) {
-    hashes += searcher.search(start, start + batch).tried;
-    start += batch;
-    elapsed = performance.now() - began;
-    if (elapsed < ms / 10) batch *= 2n;
-  }
-  return (hashes / elapsed) * 1000;
 }
 
 /** `--threads 2` (every node) or `--threads 1,2,1` (node by node, the last repeated). */
@@ -154,7 +138,7 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
   const engine = options.engine ?? defaultEngine();
   let target = options.target;
   if (target === undefined) {
-    const perThread = measureHashrate(engine, 300);
+    const perThread = await calibrateHashrate(engine);
     const total = perThread * Math.min(cores, totalThreads);
     const hashesPerBlock = Math.max(1, (total * intervalMs) / 1000);
     target = HASH_SPACE / BigInt(Math.round(hashesPerBlock));
