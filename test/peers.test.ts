@@ -3,13 +3,15 @@ import { Block } from '../src/primitives/block.js';
 import { MAX_TARGET } from '../src/primitives/limits.js';
 import { encodeBlock } from '../src/primitives/wire.js';
 import { type PeerAddress } from '../src/net/address.js';
-import { MemoryNetwork } from '../src/net/memory-network.js';
-import { decodeMessage, encodeExtendedBlock } from '../src/net/messages.js';
+import { AddressTokens } from '../src/net/address-token.js';
+import { decodeMessage, encodeBlockMessage, encodeGetBlocks, encodeHello } from '../src/net/messages.js';
 import { type Peer, PeerTable } from '../src/net/peers.js';
 import { MinerNode } from '../src/node/miner-node.js';
 import { FakeMiner } from './helpers/fake-miner.js';
+import { MemoryNetwork } from './helpers/memory-network.js';
 
-const at = (port: number): PeerAddress => ({ host: '127.0.0.1', port });
+const at = (port: number, host = '127.0.0.1'): PeerAddress => ({ host, port });
+const addresses = (peers: readonly Peer[]): PeerAddress[] => peers.map((peer) => peer.address);
 
 /** A table on a clock the test moves by hand. */
 function tableAt(limits: ConstructorParameters<typeof PeerTable>[0] = {}) {
@@ -36,16 +38,16 @@ describe('extendedPeers: who gets the extended messages (hello)', () => {
     admitted(table, at(1));
     admitted(table, at(2)).extended = true;
     admitted(table, at(3));
-    expect(table.extendedPeers()).toEqual([at(2)]);
+    expect(addresses(table.extendedPeers())).toEqual([at(2)]);
     expect(tableAt().table.extendedPeers()).toEqual([]);
   });
 
   it('lists them most recently heard from first', () => {
     const { table } = tableAt();
     for (const port of [1, 2, 3]) admitted(table, at(port)).extended = true;
-    expect(table.extendedPeers()).toEqual([at(3), at(2), at(1)]);
+    expect(addresses(table.extendedPeers())).toEqual([at(3), at(2), at(1)]);
     admitted(table, at(1));
-    expect(table.extendedPeers()).toEqual([at(1), at(3), at(2)]);
+    expect(addresses(table.extendedPeers())).toEqual([at(1), at(3), at(2)]);
   });
 
   it('leaves out a banned peer until the very moment its ban ends', () => {
@@ -53,12 +55,12 @@ describe('extendedPeers: who gets the extended messages (hello)', () => {
     const peer = admitted(table, at(1));
     peer.extended = true;
     admitted(table, at(2)).extended = true;
-    expect(table.penalize(peer)).toBe(true);
-    expect(table.extendedPeers()).toEqual([at(2)]);
+    expect(table.penalize(peer)).toBe('peer');
+    expect(addresses(table.extendedPeers())).toEqual([at(2)]);
     clock.now = 999;
-    expect(table.extendedPeers()).toEqual([at(2)]);
+    expect(addresses(table.extendedPeers())).toEqual([at(2)]);
     clock.now = 1_000;
-    expect(table.extendedPeers()).toEqual([at(2), at(1)]);
+    expect(addresses(table.extendedPeers())).toEqual([at(2), at(1)]);
   });
 });
 
@@ -69,15 +71,16 @@ describe("a node's periodic hello", () => {
     const extended = at(5002);
     const network = new MemoryNetwork();
     const miner = new FakeMiner();
+    const tokens = new AddressTokens(new Uint8Array(32).fill(1));
     const minerNode = new MinerNode({
       transport: network.bind(node),
       miner,
       peers: [node, seed, extended],
       genesis: true,
-      target: MAX_TARGET,
-      tieBreak: 'first-seen',
+      network: { seed: { target: MAX_TARGET, tieBreak: 'first-seen' } },
       hashrateIntervalMs: 0,
-      syncIntervalMs: 5,
+      helloIntervalMs: 5,
+      tokens,
     });
     const received = new Map<string, string[]>([
       ['seed', []],
@@ -92,12 +95,18 @@ describe("a node's periodic hello", () => {
     seedEnd.onDatagram((payload) => received.get('seed')!.push(types(payload)));
     extendedEnd.onDatagram((payload) => received.get('extended')!.push(types(payload)));
     const finished = minerNode.run();
+    const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
     try {
       miner.solve(); // the genesis block
       const genesis = new Block('Genesis', undefined, 1n);
-      // The seed peer sends a plain block, the other an extended one: both valid, both known now.
-      await seedEnd.send(node, new TextEncoder().encode(encodeBlock(new Block('from seed', genesis))));
-      await extendedEnd.send(node, new TextEncoder().encode(encodeExtendedBlock(new Block('from ext', genesis), 1)));
+      // The seed peer sends a plain block, the other an extended one that echoes its token
+      // (so the anti-amplification limit does not cut the hellos short): both valid, both known now.
+      await seedEnd.send(node, encode(encodeBlock(new Block('from seed', genesis))));
+      const echo = tokens.tokenFor('127.0.0.1:5002');
+      await extendedEnd.send(node, encode(encodeBlockMessage(new Block('from ext', genesis), 1, { echo })));
+      // A spoofed hello and getblocks from the seed's address must not make it an extended peer.
+      await seedEnd.send(node, encode(encodeHello(9, genesis.hashHex(), genesis.hashHex(), 10n)));
+      await seedEnd.send(node, encode(encodeGetBlocks([], 5)));
       const deadline = Date.now() + 10_000;
       while (received.get('extended')!.filter((type) => type === 'hello').length < 3) {
         if (Date.now() > deadline) throw new Error(`no hellos: ${received.get('extended')!.join(', ')}`);
@@ -150,15 +159,17 @@ describe('datagram budgets', () => {
     expect(table.allowRequest(peer)).toBe(false);
   });
 
-  it('caps all peers together at the total burst and rate (defaults 8,000 and 4,000 a second)', () => {
+  it('caps all unvalidated peers together at the total burst and rate (defaults 8,000 and 4,000 a second)', () => {
     const { table, clock } = tableAt();
+    // One peer on each of many hosts, so no host budget is reached first.
+    const on = (i: number): PeerAddress => at(1, `10.0.0.${i}`);
     let ok = 0;
-    for (let port = 1; port <= 21; port++) ok += admits(table, at(port), 400);
+    for (let i = 1; i <= 21; i++) ok += admits(table, on(i), 400);
     expect(ok).toBe(8_000);
-    expect(table.admit(at(30))).toEqual({ ok: false, reason: 'rate-limited' });
+    expect(table.admit(on(30))).toEqual({ ok: false, reason: 'flood' });
     clock.now = 100; // 400 more
     ok = 0;
-    for (let port = 31; port <= 35; port++) ok += admits(table, at(port), 100);
+    for (let i = 31; i <= 35; i++) ok += admits(table, on(i), 100);
     expect(ok).toBe(400);
   });
 
@@ -179,7 +190,7 @@ describe('bans', () => {
   it('bans at exactly the threshold, for banMs, and starts counting again after', () => {
     const { table, clock } = tableAt({ banThreshold: 3, banMs: 1_000 });
     const peer = admitted(table, at(1));
-    expect([table.penalize(peer), table.penalize(peer), table.penalize(peer)]).toEqual([false, false, true]);
+    expect([table.penalize(peer), table.penalize(peer), table.penalize(peer)]).toEqual([undefined, undefined, 'peer']);
     expect(peer.bannedUntil).toBe(1_000);
     expect(table.admit(at(1))).toEqual({ ok: false, reason: 'banned' });
     clock.now = 999;
@@ -187,17 +198,17 @@ describe('bans', () => {
     clock.now = 1_000;
     expect(table.admit(at(1)).ok).toBe(true);
     // The count started over: three more to be banned again.
-    expect([table.penalize(peer), table.penalize(peer)]).toEqual([false, false]);
+    expect([table.penalize(peer), table.penalize(peer)]).toEqual([undefined, undefined]);
     expect(table.admit(at(1)).ok).toBe(true);
-    expect(table.penalize(peer)).toBe(true);
+    expect(table.penalize(peer)).toBe('peer');
     expect(peer.bannedUntil).toBe(2_000);
   });
 
   it('bans after 50 invalid datagrams for 10 minutes by default', () => {
     const { table, clock } = tableAt();
     const peer = admitted(table, at(1));
-    for (let i = 1; i < 50; i++) expect(table.penalize(peer)).toBe(false);
-    expect(table.penalize(peer)).toBe(true);
+    for (let i = 1; i < 50; i++) expect(table.penalize(peer)).toBeUndefined();
+    expect(table.penalize(peer)).toBe('peer');
     clock.now = 10 * 60_000 - 1;
     expect(table.admit(at(1))).toEqual({ ok: false, reason: 'banned' });
     clock.now = 10 * 60_000;
@@ -219,7 +230,14 @@ describe('the table itself', () => {
     clock.now = 50;
     admitted(table, at(1));
     expect(table.size).toBe(1);
-    expect(table.get(at(1))).toMatchObject({ key: '127.0.0.1:1', lastSeen: 50, extended: false, invalid: 0 });
+    expect(table.get(at(1))).toMatchObject({
+      key: '127.0.0.1:1',
+      lastHeard: 50,
+      extended: false,
+      plain: false,
+      validated: false,
+      invalid: 0,
+    });
     expect(table.get(at(2))).toBeUndefined();
   });
 
