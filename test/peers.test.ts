@@ -269,3 +269,198 @@ describe('the table itself', () => {
     expect(table.get(at(2))).toBeDefined();
   });
 });
+
+describe('per-host budgets: a sender cannot escape its budget by changing its source port', () => {
+  it("shares one datagram budget among a host's unvalidated peers, refusing with host-rate-limited", () => {
+    const { table, clock } = tableAt({ hostDatagramBurst: 5, hostDatagramsPerSecond: 10 });
+    expect(admits(table, at(1), 3)).toBe(3);
+    expect(admits(table, at(2), 2)).toBe(2);
+    expect(table.admit(at(3))).toEqual({ ok: false, reason: 'host-rate-limited' });
+    expect(table.admit(at(1))).toEqual({ ok: false, reason: 'host-rate-limited' });
+    // Another host has its own budget.
+    expect(admits(table, at(1, '10.0.0.1'), 5)).toBe(5);
+    clock.now = 99;
+    expect(table.admit(at(4)).ok).toBe(false);
+    clock.now = 100;
+    expect(admits(table, at(4), 2)).toBe(1);
+  });
+
+  it('holds the default host budgets: 4,000 datagrams and 32 requests at once, 2,000 and 16 a second', () => {
+    const { table, clock } = tableAt();
+    let ok = 0;
+    for (let port = 1; port <= 6; port++) ok += admits(table, at(port), 800);
+    expect(ok).toBe(4_000);
+    expect(table.admit(at(7))).toEqual({ ok: false, reason: 'host-rate-limited' });
+    const peers = [1, 2, 3, 4, 5].map((port) => table.get(at(port))!);
+    // Four peers spend the host's 32 requests; the fifth has its own 8 left, and is refused.
+    for (const peer of peers.slice(0, 4))
+      expect(Array.from({ length: 8 }, () => table.allowRequest(peer))).not.toContain(false);
+    expect(table.allowRequest(peers[4]!)).toBe(false);
+    clock.now = 62; // not quite one more request for the host
+    expect(table.allowRequest(peers[4]!)).toBe(false);
+    clock.now = 63;
+    expect(table.allowRequest(peers[4]!)).toBe(true);
+    clock.now = 1_063; // 2,126 more datagrams for the host; each peer refilled 425.2 of its own
+    expect([1, 2, 3, 4, 5].map((port) => admits(table, at(port), 425))).toEqual([425, 425, 425, 425, 425]);
+    expect(table.admit(at(6)).ok).toBe(true);
+    expect(table.admit(at(7))).toEqual({ ok: false, reason: 'host-rate-limited' });
+  });
+
+  it('bans all unvalidated ports of a host at the host threshold, for banMs, and counts again after', () => {
+    const { table, clock } = tableAt({ hostBanThreshold: 3, banThreshold: 100, banMs: 1_000 });
+    const first = admitted(table, at(1));
+    const second = admitted(table, at(2));
+    expect([table.penalize(first), table.penalize(second), table.penalize(first)]).toEqual([
+      undefined,
+      undefined,
+      'host',
+    ]);
+    expect(table.admit(at(1))).toEqual({ ok: false, reason: 'host-banned' });
+    expect(table.admit(at(9))).toEqual({ ok: false, reason: 'host-banned' });
+    expect(table.admit(at(1, '10.0.0.1')).ok).toBe(true);
+    expect(first.bannedUntil).toBe(0); // the host is banned, not the peer
+    clock.now = 999;
+    expect(table.admit(at(9))).toEqual({ ok: false, reason: 'host-banned' });
+    clock.now = 1_000;
+    expect(table.admit(at(9)).ok).toBe(true);
+    expect([table.penalize(first), table.penalize(first)]).toEqual([undefined, undefined]);
+    expect(table.penalize(second)).toBe('host');
+  });
+
+  it('bans the peer rather than its host when both thresholds are reached at once', () => {
+    const { table } = tableAt({ hostBanThreshold: 1, banThreshold: 1, banMs: 1_000 });
+    const peer = admitted(table, at(1));
+    expect(table.penalize(peer)).toBe('peer');
+    expect(table.admit(at(2)).ok).toBe(true);
+    expect(table.penalize(table.get(at(2))!)).toBe('peer');
+  });
+
+  it('forgets the least recently heard-from host beyond maxHosts, but keeps a banned one', () => {
+    const { table } = tableAt({ maxHosts: 2, hostDatagramBurst: 1, hostBanThreshold: 1, banThreshold: 100 });
+    const a = '10.0.0.1';
+    const b = '10.0.0.2';
+    const c = '10.0.0.3';
+    expect(table.admit(at(1, a)).ok).toBe(true);
+    expect(table.admit(at(1, a))).toEqual({ ok: false, reason: 'host-rate-limited' });
+    expect(table.admit(at(1, b)).ok).toBe(true);
+    expect(table.admit(at(1, c)).ok).toBe(true); // a, the least recent, is forgotten: a fresh budget
+    expect(table.admit(at(1, a)).ok).toBe(true); // b is forgotten now
+    expect(table.admit(at(1, b)).ok).toBe(true);
+    // A banned host is kept while an unbanned one can go.
+    const { table: banning } = tableAt({ maxHosts: 2, hostBanThreshold: 1, banThreshold: 100 });
+    expect(banning.penalize(admitted(banning, at(1, a)))).toBe('host');
+    admitted(banning, at(1, b));
+    admitted(banning, at(1, c));
+    expect(banning.admit(at(2, a))).toEqual({ ok: false, reason: 'host-banned' });
+  });
+
+  it('forgets the oldest host when every host is banned', () => {
+    const { table } = tableAt({ maxHosts: 2, hostBanThreshold: 1, banThreshold: 100 });
+    const hosts = ['10.0.0.1', '10.0.0.2'];
+    for (const host of hosts) expect(table.penalize(admitted(table, at(1, host)))).toBe('host');
+    expect(table.admit(at(1, '10.0.0.3')).ok).toBe(true);
+    expect(table.admit(at(2, hosts[0]!)).ok).toBe(true);
+    expect(table.admit(at(2, hosts[1]!))).toEqual({ ok: false, reason: 'host-banned' });
+  });
+});
+
+describe('validated peers (they echoed our token)', () => {
+  it('are extended, and are exempt from their host budget, host ban and the total budget', () => {
+    const { table } = tableAt({ hostDatagramBurst: 2, totalBurst: 2, hostBanThreshold: 1, banThreshold: 100 });
+    const peer = admitted(table, at(1));
+    table.validate(peer);
+    expect(peer).toMatchObject({ validated: true, extended: true });
+    expect(table.penalize(admitted(table, at(2)))).toBe('host');
+    expect(table.admit(at(3))).toEqual({ ok: false, reason: 'host-banned' });
+    expect(admits(table, at(1), 10)).toBe(10);
+    // Its penalties count against itself only.
+    expect(table.penalize(peer)).toBeUndefined();
+  });
+
+  it('get the validated datagram budget (defaults 10,000 at once, 5,000 a second)', () => {
+    const { table, clock } = tableAt({ datagramBurst: 3 });
+    table.validate(admitted(table, at(1)));
+    // What was left of the unvalidated burst, then the validated rate and burst.
+    expect(admits(table, at(1), 3)).toBe(2);
+    expect(table.admit(at(1))).toEqual({ ok: false, reason: 'rate-limited' });
+    clock.now = 1;
+    expect(admits(table, at(1), 10)).toBe(5);
+    clock.now = 100_000;
+    expect(admits(table, at(1), 10_001)).toBe(10_000);
+  });
+
+  it('are not limited by their host on requests', () => {
+    const { table } = tableAt({ hostRequestBurst: 1 });
+    const plain = admitted(table, at(1));
+    const validated = admitted(table, at(2));
+    table.validate(validated);
+    expect([table.allowRequest(plain), table.allowRequest(plain)]).toEqual([true, false]);
+    expect(admitted(table, at(3)) && table.allowRequest(table.get(at(3))!)).toBe(false);
+    expect(Array.from({ length: 9 }, () => table.allowRequest(validated))).toEqual([...Array(8).fill(true), false]);
+  });
+
+  it('are forgotten last beyond maxPeers', () => {
+    const { table } = tableAt({ maxPeers: 2 });
+    table.validate(admitted(table, at(1)));
+    admitted(table, at(2));
+    admitted(table, at(3));
+    expect([1, 2, 3].map((port) => table.get(at(port)) !== undefined)).toEqual([true, false, true]);
+    // Only validated (or banned) peers left: the least recently heard-from unbanned one goes.
+    table.validate(table.get(at(3))!);
+    admitted(table, at(4));
+    expect([1, 3, 4].map((port) => table.get(at(port)) !== undefined)).toEqual([false, true, true]);
+  });
+});
+
+describe('anti-amplification: what may be sent to a peer', () => {
+  it('is at most three times the bytes received from an unvalidated peer, exactly', () => {
+    const { table } = tableAt();
+    const peer = admitted(table, at(1));
+    expect(table.allowSend(peer, 1)).toBe(false);
+    expect(table.admit(at(1), 100).ok).toBe(true);
+    expect(peer.received).toBe(100);
+    expect(table.allowSend(peer, 200)).toBe(true);
+    expect(table.allowSend(peer, 101)).toBe(false);
+    expect(table.allowSend(peer, 100)).toBe(true);
+    expect(peer.sent).toBe(300);
+    expect(table.allowSend(peer, 1)).toBe(false);
+    expect(table.allowSend(peer, 0)).toBe(true);
+  });
+
+  it('follows amplificationFactor, and counts only what was admitted', () => {
+    const { table } = tableAt({ amplificationFactor: 1, datagramBurst: 1 });
+    const peer = admitted(table, at(1));
+    expect(table.admit(at(1), 500)).toEqual({ ok: false, reason: 'rate-limited' });
+    expect(peer.received).toBe(0);
+    expect(table.allowSend(peer, 1)).toBe(false);
+    const other = table.admit(at(2), 10);
+    expect(other.ok && table.allowSend(other.peer, 10)).toBe(true);
+    expect(other.ok && table.allowSend(other.peer, 1)).toBe(false);
+  });
+
+  it('is unlimited to a validated peer, though still counted', () => {
+    const { table } = tableAt();
+    const peer = admitted(table, at(1));
+    table.validate(peer);
+    expect(table.allowSend(peer, 1_000_000)).toBe(true);
+    expect(peer.sent).toBe(1_000_000);
+  });
+});
+
+describe('lookups', () => {
+  it('finds a peer by its host:port key, lists peers most recent first, and tells who is banned', () => {
+    const { table, clock } = tableAt({ banThreshold: 1, banMs: 500 });
+    const one = admitted(table, at(1));
+    admitted(table, at(2));
+    expect(table.byKey('127.0.0.1:1')).toBe(one);
+    expect(table.byKey('127.0.0.1:3')).toBeUndefined();
+    expect(addresses(table.list())).toEqual([at(2), at(1)]);
+    expect(table.isBanned(one)).toBe(false);
+    table.penalize(one);
+    expect(table.isBanned(one)).toBe(true);
+    clock.now = 499;
+    expect(table.isBanned(one)).toBe(true);
+    clock.now = 500;
+    expect(table.isBanned(one)).toBe(false);
+  });
+});
