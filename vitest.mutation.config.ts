@@ -30,6 +30,7 @@ export default defineConfig({
       'test/asert.test.ts',
       'test/block-tree.test.ts',
       'test/block-tree-rules.test.ts',
+      'test/block-tree-limits.test.ts',
       'test/powchain-rules.test.ts',
       'test/waiting-room.test.ts',
       'test/tree-view.test.ts',
