@@ -64,10 +64,8 @@ describe('buildLocator', () => {
     expect(heightsOf(tree, buildLocator(tree, 12))).toEqual([
       1000, 999, 998, 997, 996, 995, 994, 993, 992, 991, 989, 0,
     ]);
-    const long = chainTree(100_000);
-    const locator = buildLocator(long);
-    expect(locator.length).toBeLessThanOrEqual(32);
-    expect(heightsOf(long, locator).at(-1)).toBe(0);
+    // The default cap of 32 binds only past a chain of about 2^22 blocks (10 single steps, then
+    // doubling ones): too long to build here; the caps above exercise the same rule.
   });
 
   it('names only main-chain blocks, never a side branch', () => {
