@@ -54,6 +54,7 @@ export default defineConfig({
       'test/hardening.test.ts',
       // The store (temp dirs, in process; the crash tests in child processes stay out).
       'test/block-log.test.ts',
+      'test/log-format.test.ts',
       'test/data-check.test.ts',
       // In-process nodes over the test MemoryNetwork, with a fake or node:crypto miner.
       'test/miner-node.test.ts',
