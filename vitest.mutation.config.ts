@@ -13,6 +13,7 @@ export default defineConfig({
     include: [
       // Primitives: bytes, limits, target, wire, blocks, codecs, keys, addresses, transactions.
       'test/bytes.test.ts',
+      'test/codec.test.ts',
       'test/limits.test.ts',
       'test/target.test.ts',
       'test/wire.test.ts',
