@@ -17,9 +17,12 @@ const config = {
   coverageAnalysis: 'perTest',
   mutate: [
     'src/primitives/**/*.ts',
+    // Block tree, rules, ASERT, ledger, waiting room, orphan pool, locator: all of consensus.
     'src/consensus/**/*.ts',
     'src/net/messages.ts',
     'src/net/peers.ts',
+    'src/net/address.ts',
+    'src/net/address-token.ts',
     'src/store/**/*.ts',
     'src/hashing/pow-check.ts',
     'src/hashing/verify.ts',

@@ -3,18 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
 import { MAX_TARGET } from '../src/primitives/limits.js';
 import { BlockTree, type TreeEntry } from '../src/consensus/block-tree.js';
+import { seedRules } from '../src/consensus/rules/seed.js';
 import { blocksAfterLocator, buildLocator } from '../src/consensus/locator.js';
 
 // Every hash is valid work at the largest target; 'first-seen' keeps the head deterministic.
 const genesis = new Block('Genesis');
-const newTree = (): BlockTree => new BlockTree(genesis, { target: MAX_TARGET, tieBreak: 'first-seen' });
+const newTree = (): BlockTree => new BlockTree(genesis, seedRules({ target: MAX_TARGET, tieBreak: 'first-seen' }));
 
 function extend(tree: BlockTree, from: Block, length: number, label: string): Block[] {
   const blocks: Block[] = [];
   let tip = from;
   for (let i = 0; i < length; i++) {
     tip = new Block(`${label}${i}`, tip);
-    expect(tree.append(tip).ok).toBe(true);
+    expect(tree.append(tip, 0).ok).toBe(true);
     blocks.push(tip);
   }
   return blocks;
@@ -27,7 +28,7 @@ function chainTree(length: number): BlockTree {
 }
 
 const heightsOf = (tree: BlockTree, locator: string[]): number[] => locator.map((hash) => tree.get(hash)!.height);
-const hashesOf = (entries: TreeEntry[]): string[] => entries.map((entry) => entry.hash);
+const hashesOf = (entries: readonly TreeEntry[]): string[] => entries.map((entry) => entry.hash);
 
 describe('buildLocator', () => {
   it('is just the root for a tree of one block, and every block for a short chain', () => {
@@ -63,10 +64,8 @@ describe('buildLocator', () => {
     expect(heightsOf(tree, buildLocator(tree, 12))).toEqual([
       1000, 999, 998, 997, 996, 995, 994, 993, 992, 991, 989, 0,
     ]);
-    const long = chainTree(100_000);
-    const locator = buildLocator(long);
-    expect(locator.length).toBeLessThanOrEqual(32);
-    expect(heightsOf(long, locator).at(-1)).toBe(0);
+    // The default cap of 32 binds only past a chain of about 2^22 blocks (10 single steps, then
+    // doubling ones): too long to build here; the caps above exercise the same rule.
   });
 
   it('names only main-chain blocks, never a side branch', () => {
@@ -75,9 +74,8 @@ describe('buildLocator', () => {
     const main = extend(tree, shared.at(-1)!, 15, 'm');
     const side = extend(tree, shared.at(-1)!, 10, 'x');
     expect(tree.head.hash).toBe(main.at(-1)!.hashHex());
-    const mainSet = tree.mainChainSet();
     const locator = buildLocator(tree);
-    for (const hash of locator) expect(mainSet.has(tree.get(hash)!)).toBe(true);
+    for (const hash of locator) expect(tree.isMain(tree.get(hash)!)).toBe(true);
     for (const block of side) expect(locator).not.toContain(block.hashHex());
     expect(locator[0]).toBe(tree.head.hash);
   });
@@ -131,8 +129,8 @@ describe('blocksAfterLocator', () => {
           let tip = genesis;
           for (let i = 0; i < sharedLength; i++) {
             tip = new Block(`shared${i}`, tip);
-            ours.append(tip);
-            theirs.append(tip);
+            ours.append(tip, 0);
+            theirs.append(tip, 0);
           }
           extend(theirs, tip, theirLength, 'theirs');
           const ourBranch = extend(ours, tip, ourLength, 'ours');

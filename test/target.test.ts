@@ -58,7 +58,7 @@ describe('parseTarget', () => {
     expect(refusal('2^999')).toBe(`${RANGE} 2^999`);
   });
 
-  it('refuses every other text with the spelling reason, quoting it as given', () => {
+  it('refuses every other text with the spelling reason, quoting it JSON-escaped and cut after 64 characters', () => {
     const refused = [
       '',
       '   ',
@@ -87,7 +87,13 @@ describe('parseTarget', () => {
       '1.5',
       '0'.repeat(78) + '1', // 79 decimal digits
     ];
-    for (const text of refused) expect(refusal(text), JSON.stringify(text)).toBe(`${SPELLING} "${text}"`);
+    for (const text of refused) {
+      const quoted = text.length > 64 ? `"${text.slice(0, 64)}…"` : `"${text}"`;
+      expect(refusal(text), JSON.stringify(text)).toBe(`${SPELLING} ${quoted}`);
+    }
+    expect(refusal('z'.repeat(64))).toBe(`${SPELLING} "${'z'.repeat(64)}"`); // 64 characters: whole
+    expect(refusal('z'.repeat(65))).toBe(`${SPELLING} "${'z'.repeat(64)}…"`);
+    expect(refusal('2^\n1')).toBe(`${SPELLING} "2^\\n1"`);
   });
 });
 

@@ -2,17 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
 import { MAX_TARGET } from '../src/primitives/limits.js';
 import { BlockTree } from '../src/consensus/block-tree.js';
-import { describeData, renderTree } from '../src/consensus/tree-view.js';
+import { seedRules } from '../src/consensus/rules/seed.js';
+import { describeData, renderTree } from '../src/cli/tree-view.js';
 
 const genesis = new Block('Genesis');
-const newTree = (): BlockTree => new BlockTree(genesis, { target: MAX_TARGET, tieBreak: 'first-seen' });
+const newTree = (): BlockTree => new BlockTree(genesis, seedRules({ target: MAX_TARGET, tieBreak: 'first-seen' }));
 const short = (block: Block, chars = 8): string => block.hashHex().slice(0, chars);
 
 function extend(tree: BlockTree, from: Block, labels: string[]): Block[] {
   let tip = from;
   return labels.map((label) => {
     tip = new Block(label, tip);
-    expect(tree.append(tip).ok).toBe(true);
+    expect(tree.append(tip, 0).ok).toBe(true);
     return tip;
   });
 }

@@ -140,7 +140,7 @@ export class ByteWriter {
 
   uint(value: bigint, length: number, field = 'uint'): this {
     if (value < 0n || value >= 1n << BigInt(8 * length)) {
-      throw new RangeError(`${field} must be an unsigned ${8 * length}-byte integer, got ${value}`);
+      throw new RangeError(`${field} must be an unsigned ${8 * length}-bit integer, got ${value}`);
     }
     return this.#push(bigIntToBytes(value, length));
   }
