@@ -115,6 +115,30 @@ describe('the web view of a node', () => {
     expect(await page.locator('.node.fold[data-stale="1"]').count()).toBe(1);
   });
 
+  it('says on a seed network that there are no transactions, in every panel about them', async () => {
+    const source = new FakeSource({ network: 'seed' });
+    source.extend(3);
+    const page = await openPage(source);
+    await expect
+      .poll(() => page.locator('#mempool-summary').textContent())
+      .toBe("none: this node's network has no transactions");
+    await page.locator('.node.head').click();
+    await expect
+      .poll(() => page.locator('#details-body dd[data-field="transactions"]').textContent())
+      .toBe('none: this network has no transactions');
+    expect(await page.locator('#details-body .tx').count()).toBe(0);
+    await page.goto(`${page.url().split('#')[0]}#/address/pow1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq`);
+    await page.locator('#stream.live').waitFor();
+    await expect.poll(() => page.locator('#details-title').textContent()).toBe('Address');
+    expect(await page.locator('#details-body').textContent()).toBe("this node's network has no transactions");
+    await page.goto(`${page.url().split('#')[0]}#/tx/${'ab'.repeat(32)}`);
+    await expect.poll(() => page.locator('#details-title').textContent()).toBe('Transaction');
+    expect(await page.locator('#details-body').textContent()).toBe("this node's network has no transactions");
+    // The API's 501s are what it should answer; the browser logs each one.
+    const expected = /^console: Failed to load resource: the server responded with a status of 501/;
+    browser.errors.splice(0, browser.errors.length, ...browser.errors.filter((error) => !expected.test(error)));
+  });
+
   it('lists peers and recent refusals with their reasons', async () => {
     const source = liveSource();
     source.extend(3);

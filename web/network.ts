@@ -163,7 +163,7 @@ async function select(node: DisplayNode): Promise<void> {
     const block = await getJson<ApiBlock>(`/api/nodes/${asked.info.index}/blocks/${node.key}`);
     if (selected !== node) return;
     const onMainOf = holders.map((state) => state.info.name).join(', ') || 'none';
-    clear(body).append(blockDetails(block, [['on the main chain of', onMainOf]]));
+    clear(body).append(blockDetails(block, [['on the main chain of', onMainOf]], false));
   } catch (error) {
     clear(body).textContent = (error as Error).message;
   }
