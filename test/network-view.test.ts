@@ -3,6 +3,7 @@
  * 127.0.0.1: the merged event stream and the pass-through routes, then the page in a real
  * browser watching a fork between nodes appear and resolve.
  */
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -13,6 +14,7 @@ import { DEFAULT_HEAL_DEPTH } from '../web/tree-model.js';
 import { buildWeb } from '../scripts/build-web.js';
 import { type Browser, launchBrowser } from './helpers/browser.js';
 import { readEvents } from './helpers/sse.js';
+import { POWCHAIN_BIN } from './helpers/cli.js';
 
 /** With POWCHAIN_SCREENSHOT=1 the fork test also writes the README's picture of the network view. */
 const NETWORK_SCREENSHOT = fileURLToPath(new URL('../docs/network-view.png', import.meta.url));
@@ -160,4 +162,58 @@ describe('the network view page', () => {
       .toBe('node 0 node 1 node 2');
     expect(await page.locator('.node.fold[data-stale="1"]').count()).toBe(1);
   });
+});
+
+describe('powchain devnet --web', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    await buildWeb();
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('serves the network view of its real node processes, prints its URL, and closes it at the end', async () => {
+    const devnet = spawn(
+      process.execPath,
+      [POWCHAIN_BIN, 'devnet', '--web', '--nodes', '3', '--height', '10', '--block-interval', '400', '--threads', '1'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    devnet.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    const exited = new Promise<number | null>((resolve) => devnet.on('close', resolve));
+    let page: Page | undefined;
+    try {
+      await expect
+        .poll(() => /network view at (http:\/\/127\.0\.0\.1:\d+)\//.test(stdout), { timeout: 15_000 })
+        .toBe(true);
+      const url = /network view at (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)![1]!;
+      page = await browser.open(`${url}/`);
+      await page.locator('#stream.live').waitFor();
+      // Every node's API is on 127.0.0.1 and its UDP port number, and comes up.
+      const ports = /nodes on the powchain network at (.*?);/.exec(stdout)![1]!.split(', ');
+      await expect.poll(() => page!.locator('.node-card[data-up="true"]').count(), { timeout: 15_000 }).toBe(3);
+      expect(await page.locator('.node-card dd[data-field="api"]').allTextContents()).toEqual(
+        ports.map((address) => `http://${address}`),
+      );
+      // The nodes mine: the merged tree grows, and each node's head is named on it.
+      await page
+        .locator('.node.head[data-height="3"], .node.head[data-height="4"]')
+        .first()
+        .waitFor({ timeout: 15_000 });
+      await expect
+        .poll(() => page!.locator('text.badge').allTextContents())
+        .toContainEqual(expect.stringMatching(/^node \d( node \d)*$/));
+      await page.close();
+      expect(browser.errors).toEqual([]);
+      expect(await exited).toBe(0);
+      expect(stdout).toMatch(/devnet: all 3 nodes agree/);
+      // Closed with devnet.
+      await expect(fetch(`${url}/api/network`)).rejects.toThrow();
+    } finally {
+      await page?.close();
+      devnet.kill('SIGKILL');
+    }
+  }, 60_000);
 });

@@ -178,7 +178,8 @@ listen(
     if (!node) return;
     if (type === 'node') {
       node.info = { ...node.info, up: event.up === true };
-      if (node.info.up) void loadTree(node);
+      // Its tree once it has a chain: the status says so (a node waiting for its genesis answers 503).
+      if (node.info.up) void loadNetwork().catch(() => undefined);
       renderCard(node);
       renderSummary();
     } else if (type === 'block') {
