@@ -1,7 +1,9 @@
 /**
  * devnet's network view against three fake nodes, each behind its own API server on
  * 127.0.0.1: the merged event stream and the pass-through routes, then the page in a real
- * browser watching a fork between nodes appear and resolve.
+ * browser watching a fork between nodes appear and resolve; the same with three real
+ * powchain nodes in this process on a partitioned MemoryNetwork; and `powchain devnet --web`
+ * with real node processes.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +17,19 @@ import { buildWeb } from '../scripts/build-web.js';
 import { type Browser, launchBrowser } from './helpers/browser.js';
 import { readEvents } from './helpers/sse.js';
 import { POWCHAIN_BIN } from './helpers/cli.js';
+import { MemoryNetwork } from './helpers/memory-network.js';
+import {
+  type ApiNode,
+  LIVE_PARAMS,
+  nodeAddress,
+  sendCoins,
+  spendableCoins,
+  startApiNode,
+  until,
+  wallet,
+} from './helpers/api-node.js';
 
-/** With POWCHAIN_SCREENSHOT=1 the fork test also writes the README's picture of the network view. */
+/** With POWCHAIN_SCREENSHOT=1 the real nodes' fork test also writes the README's picture of the network view. */
 const NETWORK_SCREENSHOT = fileURLToPath(new URL('../docs/network-view.png', import.meta.url));
 
 const servers: RunningServer[] = [];
@@ -147,7 +160,6 @@ describe('the network view page', () => {
     await expect.poll(() => page.locator(`.node[data-key="${lone}"] text.badge`).textContent()).toBe('node 2');
     expect(await page.locator(`.node[data-key="${tip}"] text.badge`).textContent()).toBe('node 0 node 1');
     expect(await page.locator(`.node.contested[data-key="${lone}"]`).count()).toBe(1);
-    if (process.env.POWCHAIN_SCREENSHOT) await page.screenshot({ path: NETWORK_SCREENSHOT, fullPage: true });
 
     // Healed: node 2 hears the longer chain and follows it; its lone block is a stale tip, then folds away.
     relay(a, c, tip, 'node 0');
@@ -161,6 +173,98 @@ describe('the network view page', () => {
       .poll(() => page.locator(`.node[data-key="${tip}"] text.badge`).textContent())
       .toBe('node 0 node 1 node 2');
     expect(await page.locator('.node.fold[data-stale="1"]').count()).toBe(1);
+  });
+});
+
+describe('the network view of real nodes', () => {
+  let browser: Browser;
+  const cleanups: Array<() => Promise<void> | void> = [];
+  beforeAll(async () => {
+    await buildWeb();
+    browser = await launchBrowser();
+  }, 60_000);
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    expect(browser.errors).toEqual([]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("shows a partition's fork between real nodes, which node holds which tip, and its resolution", async () => {
+    const network = new MemoryNetwork({ maxDelayMs: 3, seed: 4 });
+    cleanups.push(() => network.close());
+    const peers = [0, 1, 2].map(nodeAddress);
+    const alice = wallet('alice');
+    const bob = wallet('bob');
+    const nodes: ApiNode[] = [];
+    for (const index of [2, 1, 0]) {
+      // Three miners of 40 kH/s each, a block every ~300 ms between them (32,768 hashes a block).
+      const node = await startApiNode({
+        network,
+        index,
+        peers,
+        payTo: index === 0 ? alice : bob,
+        ...(index === 0 ? { genesis: { ...LIVE_PARAMS, initialTarget: 1n << 241n } } : {}),
+      });
+      cleanups.push(() => node.stop());
+      nodes[index] = node;
+    }
+    const [a, b, c] = nodes as [ApiNode, ApiNode, ApiNode];
+    const view = await startNetworkView({
+      nodes: nodes.map((node) => ({ name: `node ${node.index}`, url: node.api.url })),
+      rateLimit: false,
+      maxRetryMs: 200,
+    });
+    cleanups.push(() => view.close());
+    const page = await browser.open(`${view.url}/`);
+    cleanups.push(() => page.close());
+    await page.locator('#stream.live').waitFor();
+    await expect.poll(() => page.locator('.node-card[data-up="true"]').count()).toBe(3);
+
+    // They mine together; alice pays bob.
+    for (const node of nodes) node.miner.run();
+    await until(() => spendableCoins(a, alice).length >= 1, 30_000, 'a coin for alice');
+    const paid = await sendCoins(a, alice, bob, 700_000_000n, 1_000n);
+    await until(() => nodes.every((node) => node.node.chainState?.confirmed(paid)), 30_000, 'the payment confirmed');
+    for (const node of nodes) node.miner.pause();
+    const oneHead = () => new Set(nodes.map((node) => node.node.tree!.head.hash)).size === 1;
+    await until(oneHead, 5_000, 'one head').catch(async () => {
+      a.miner.allow(1);
+      await until(oneHead, 10_000, 'one head after a tie-breaking block');
+    });
+    await expect.poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · all on one head');
+
+    // Node 2 is cut off and mines one block alone; nodes 0 and 1 mine two.
+    network.partition([c.address], [a.address, b.address]);
+    const from = a.node.tree!.head.height;
+    c.miner.allow(1);
+    await until(() => c.node.tree!.head.height === from + 1, 10_000, 'node 2 alone');
+    const lone = c.node.tree!.head.hash;
+    a.miner.allow(1);
+    await until(() => b.node.tree!.head.height === from + 1, 10_000, 'a block of node 0');
+    b.miner.allow(1);
+    await until(() => a.node.tree!.head.height === from + 2, 10_000, 'a block of node 1');
+    const tip = a.node.tree!.head.hash;
+    await expect.poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · 2 different heads');
+    await expect.poll(() => page.locator(`.node[data-key="${lone}"] text.badge`).textContent()).toBe('node 2');
+    await expect.poll(() => page.locator(`.node[data-key="${tip}"] text.badge`).textContent()).toBe('node 0 node 1');
+    expect(await page.locator(`.node.contested[data-key="${lone}"]`).count()).toBe(1);
+    await page.locator(`.node[data-key="${lone}"]`).click();
+    await expect
+      .poll(() => page.locator('#details-body dd[data-field="on the main chain of"]').textContent())
+      .toBe('node 2');
+    if (process.env.POWCHAIN_SCREENSHOT) await page.screenshot({ path: NETWORK_SCREENSHOT, fullPage: true });
+
+    // Healed: node 2 follows the longer branch; its block is a stale tip, then folds away.
+    network.heal();
+    await expect.poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · all on one head');
+    await page.locator(`.node.stale-tip[data-key="${lone}"]`).waitFor();
+    await page.locator(`.node[data-key="${tip}"]`).click();
+    a.miner.allow(DEFAULT_HEAL_DEPTH);
+    await until(() => c.node.tree!.head.height === from + 2 + DEFAULT_HEAL_DEPTH, 20_000, 'the fork buried');
+    await page.locator(`.node[data-key="${lone}"]`).waitFor({ state: 'detached' });
+    await expect.poll(() => page.locator(`.node.head text.badge`).allTextContents()).toEqual(['node 0 node 1 node 2']);
   });
 });
 

@@ -17,7 +17,16 @@ import { MemoryNetwork } from './helpers/memory-network.js';
 import { DEFAULT_HEAL_DEPTH } from '../web/tree-model.js';
 import { buildWeb } from '../scripts/build-web.js';
 import { type Browser, launchBrowser } from './helpers/browser.js';
-import { type ApiNode, LIVE_PARAMS, nodeAddress, sendCoins, startApiNode, until, wallet } from './helpers/api-node.js';
+import {
+  type ApiNode,
+  LIVE_PARAMS,
+  nodeAddress,
+  sendCoins,
+  spendableCoins,
+  startApiNode,
+  until,
+  wallet,
+} from './helpers/api-node.js';
 
 const SCREENSHOT = fileURLToPath(new URL('../docs/web-view.png', import.meta.url));
 
@@ -43,7 +52,8 @@ const bob = wallet('bob');
 const carol = wallet('carol');
 
 /** `count` nodes on one in-process network, node 0 mining the genesis (paying alice), the rest paying bob. */
-async function startNodes(count: number, network = new MemoryNetwork({ maxDelayMs: 3, seed: 9 })) {
+async function startNodes(count: number, params = LIVE_PARAMS) {
+  const network = new MemoryNetwork({ maxDelayMs: 3, seed: 9 });
   cleanups.push(() => network.close());
   const peers = Array.from({ length: count }, (_, i) => nodeAddress(i));
   const nodes: ApiNode[] = [];
@@ -54,7 +64,7 @@ async function startNodes(count: number, network = new MemoryNetwork({ maxDelayM
       index,
       peers,
       payTo: index === 0 ? alice : bob,
-      ...(index === 0 ? { genesis: LIVE_PARAMS } : {}),
+      ...(index === 0 ? { genesis: params } : {}),
     });
     cleanups.push(() => node.stop());
     nodes[index] = node;
@@ -70,6 +80,18 @@ async function openPage(node: ApiNode, path = '/'): Promise<Page> {
 }
 
 const heightOf = (node: ApiNode): number => node.node.tree?.head.height ?? -1;
+
+/** Stops every miner and waits for one head; a tie of equal work (each keeps its first seen) is broken by one more block of `breaker`. */
+async function settle(nodes: ApiNode[], breaker: ApiNode): Promise<void> {
+  for (const node of nodes) node.miner.pause();
+  const oneHead = () => new Set(nodes.map((node) => node.node.tree!.head.hash)).size === 1;
+  try {
+    await until(oneHead, 2_000, 'one head');
+  } catch {
+    breaker.miner.allow(1);
+    await until(oneHead, 10_000, 'one head after a tie-breaking block');
+  }
+}
 const field = (page: Page, name: string) => page.locator(`#details-body dd[data-field="${name}"]`).first();
 
 describe('the web view of a real powchain node', () => {
@@ -178,5 +200,61 @@ describe('the web view of a real powchain node', () => {
     await page.locator(`.node[data-key="${lost}"]`).waitFor({ state: 'detached' });
     expect(await page.locator('.node.stale-tip, .node.fork').count()).toBe(0);
     expect(await page.locator('.node.fold[data-stale="1"]').count()).toBe(1);
+  });
+
+  it('draws a small live network as a person sees it: forks, transactions, mempool, charts, peers (and the README picture)', async () => {
+    // Three miners of 40 kH/s each, a block every ~300 ms between them (32,768 hashes a block).
+    const { network, nodes } = await startNodes(3, { ...LIVE_PARAMS, initialTarget: 1n << 241n });
+    const [a, b, c] = nodes as [ApiNode, ApiNode, ApiNode];
+    for (const node of nodes) node.miner.run();
+    await until(() => spendableCoins(a, alice).length >= 3, 30_000, 'three coins for alice');
+    const page = await openPage(a);
+
+    // Alice, paid by node 0's blocks, pays carol and bob; some of it is confirmed as the nodes mine.
+    const sent = [
+      await sendCoins(a, alice, carol, 1_250_000_000n, 2_000n),
+      await sendCoins(a, alice, bob, 300_000_000n, 1_200n),
+    ];
+    await until(() => sent.every((txid) => a.node.chainState!.confirmed(txid)), 30_000, 'the payments confirmed');
+
+    // A short partition: node 0 mines alone and loses its block to the others' longer branch.
+    await settle(nodes, a);
+    network.partition([a.address], [b.address, c.address]);
+    const forkedAt = heightOf(a);
+    a.miner.allow(1);
+    await until(() => heightOf(a) === forkedAt + 1, 10_000, 'node 0 alone');
+    const lost = a.node.tree!.head.hash;
+    b.miner.allow(1);
+    await until(() => heightOf(c) === forkedAt + 1, 10_000, 'node 1 for the others');
+    c.miner.allow(1);
+    await until(() => heightOf(b) === forkedAt + 2, 10_000, 'node 2 for the others');
+    network.heal();
+    await until(() => a.node.tree!.head.hash === b.node.tree!.head.hash, 20_000, 'node 0 reorganised');
+    for (const node of nodes) node.miner.run();
+    await until(() => heightOf(a) >= forkedAt + 5, 30_000, 'three blocks more');
+    await settle(nodes, a);
+
+    // Two payments wait in the mempool; a tutorial miner somewhere sends something that is not a block.
+    await sendCoins(a, alice, carol, 75_000_000n, 900n);
+    await sendCoins(a, carol, bob, 20_000_000n, 500n);
+    const stranger = network.bind({ host: '127.0.0.1', port: 7199 });
+    cleanups.push(() => stranger.close());
+    await stranger.send(a.address, new TextEncoder().encode('{"data": "hello"'));
+    await expect.poll(() => page.locator('#mempool-txids li[data-txid]').count()).toBe(2);
+    await expect.poll(() => page.locator('#refusals-body td').nth(3).textContent()).not.toBe('nothing refused');
+    // Node 0's lost block (and any race the free mining made) is a stale tip.
+    await page.locator(`.node.stale-tip[data-key="${lost}"]`).waitFor();
+    // The two other nodes, and the stranger (a tutorial peer).
+    await expect.poll(() => page.locator('#peers-body tr').count()).toBe(3);
+
+    // The block that confirmed carol's payment, with its transactions.
+    const confirming = a.node.chainState!.confirmed(sent[0]!)!.block;
+    await page.goto(`${a.api.url}/#/block/${confirming}`);
+    await page.locator('#stream.live').waitFor();
+    await expect.poll(() => field(page, 'hash').textContent()).toBe(confirming);
+    await page.locator(`#details-body .tx[data-txid="${sent[0]}"]`).waitFor();
+    await expect.poll(() => page.locator('#mempool-txids li[data-txid]').count()).toBe(2);
+    await expect.poll(() => page.locator('#hashrate-chart .u-title').textContent()).toBe('Hashrate');
+    if (process.env.POWCHAIN_SCREENSHOT) await page.screenshot({ path: SCREENSHOT, fullPage: true });
   });
 });

@@ -3,10 +3,8 @@
  * against the API server on a fake source the test grows by hand: the height rises live,
  * a block's details open on click, a fork appears and folds away once it has healed, a
  * tree of 100,000 blocks is drawn folded, and no page has a console error.
- *
- * With POWCHAIN_SCREENSHOT=1 the last test also writes docs/web-view.png (the README's picture).
+ * (The README's picture comes from real nodes: test/web-node.test.ts.)
  */
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { FakeSource } from '../src/api/fake-source.js';
@@ -14,8 +12,6 @@ import { type RunningServer, startApiServer } from '../src/api/server.js';
 import { DEFAULT_HEAL_DEPTH } from '../web/tree-model.js';
 import { buildWeb } from '../scripts/build-web.js';
 import { type Browser, launchBrowser } from './helpers/browser.js';
-
-const SCREENSHOT = fileURLToPath(new URL('../docs/web-view.png', import.meta.url));
 
 let browser: Browser;
 const servers: RunningServer[] = [];
@@ -187,7 +183,7 @@ describe('the web view of a node', () => {
     browser.errors.splice(0, browser.errors.length, ...browser.errors.filter((error) => !expected.test(error)));
   });
 
-  it('draws everything at once: tree, details, both charts, peers and refusals (and the README picture)', async () => {
+  it('draws everything at once: tree, details, both charts, peers and refusals', async () => {
     const source = new FakeSource({ target: 1n << 232n, startTime: Date.now() - 61_000, blockIntervalMs: 1_000 });
     // Three miners taking turns, with intervals spread as block intervals are (exponentially, mean 1 s).
     let time = Date.now() - 60_000;
@@ -228,6 +224,5 @@ describe('the web view of a node', () => {
     expect(await page.locator('#peers-body tr').count()).toBe(3);
     expect(await page.locator('#refusals-body tr').count()).toBe(2);
     expect(await page.locator('#interval').textContent()).toMatch(/^\d+(\.\d+)? s recent · 1\.00 s target$/);
-    if (process.env.POWCHAIN_SCREENSHOT) await page.screenshot({ path: SCREENSHOT, fullPage: true });
   });
 });

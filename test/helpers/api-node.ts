@@ -1,7 +1,7 @@
 /**
  * Real powchain miner nodes in this process, for the browser tests of the web view and the
  * network view: MinerNodes on the in-process MemoryNetwork (which can partition and heal),
- * each mining with a PacedMiner, read through its NodeSource and served by its own HTTP API
+ * each mining with a PacedMiner (a slow real miner), read through its NodeSource and served by its own HTTP API
  * on 127.0.0.1. And the wallet side: signed transfers between deterministic keys, sent to a
  * node through `POST /api/tx` as a wallet would.
  */
@@ -16,16 +16,16 @@ import type { PeerAddress } from '../../src/net/address.js';
 import { MinerNode, type MinerNodeOptions, type NonceMiner } from '../../src/node/miner-node.js';
 import { NodeSource } from '../../src/api/node-source.js';
 import { type RunningServer, startApiServer } from '../../src/api/server.js';
-import { type MemoryNetwork, seededRandom } from './memory-network.js';
+import type { MemoryNetwork } from './memory-network.js';
 
 type Outcome = Awaited<ReturnType<NonceMiner['mine']>>;
 
 /**
- * A real nonce search (node:crypto, in slices on the event loop) that finds only as many
- * blocks as the test allows (`allow`, or `run` for no limit), and waits a random,
- * exponentially distributed pause after each block, so block intervals vary as on a real
- * network. The pause is a time before which it does not search: a renewed template does not
- * restart it. Reports the hashrate it really achieved.
+ * A real nonce search (node:crypto, in slices on the event loop) at a steady, limited
+ * rate, like a slow miner: block intervals come from the proof of work itself, and the
+ * hashrate it reports is what it really did. It keeps a block it finds only while the test
+ * allows one (`allow`, or `run` for no limit); otherwise it is an unlucky miner: it hashes
+ * on and finds nothing. So a test decides how many blocks each node makes, and when.
  */
 export class PacedMiner implements NonceMiner {
   readonly engine = 'node-crypto (test)';
@@ -33,18 +33,15 @@ export class PacedMiner implements NonceMiner {
   /** Blocks it may still find. */
   budget = 0;
   found = 0;
-  readonly #random: () => number;
-  readonly #meanPauseMs: number;
-  #notBefore = 0;
+  readonly #hashesPerSecond: number;
   #timer: NodeJS.Timeout | undefined;
   #resolve: ((outcome: Outcome) => void) | undefined;
   #nonce: bigint;
   #hashes = 0;
   #rateSince = Date.now();
 
-  constructor(seed: number, meanPauseMs = 150) {
-    this.#random = seededRandom(seed);
-    this.#meanPauseMs = meanPauseMs;
+  constructor(seed: number, hashesPerSecond = 40_000) {
+    this.#hashesPerSecond = hashesPerSecond;
     this.#nonce = BigInt(seed) << 40n;
   }
 
@@ -58,37 +55,36 @@ export class PacedMiner implements NonceMiner {
     this.budget = Number.POSITIVE_INFINITY;
   }
 
+  /** It hashes on, but finds nothing. */
   pause(): void {
     this.budget = 0;
   }
 
   mine(job: { prefix: Uint8Array; target: bigint }): Promise<Outcome> {
     this.cancel();
+    const perSlice = Math.max(1, Math.round(this.#hashesPerSecond / 100));
     return new Promise((resolve) => {
       this.#resolve = resolve;
       let hashes = 0;
       const slice = (): void => {
-        if (this.budget <= 0 || Date.now() < this.#notBefore) {
-          this.#timer = setTimeout(slice, 10);
-          return;
-        }
+        const began = Date.now();
         const nonceBytes = Buffer.alloc(8);
-        for (let i = 0; i < 2_000; i++) {
+        for (let i = 0; i < perSlice; i++) {
           const nonce = this.#nonce++;
           nonceBytes.writeBigUInt64BE(nonce);
           hashes++;
           this.#hashes++;
           const hash = createHash('sha256').update(job.prefix).update(nonceBytes).digest();
-          if (hashMeetsTarget(hash, job.target)) {
+          if (this.budget > 0 && hashMeetsTarget(hash, job.target)) {
             this.#resolve = undefined;
             this.found++;
             this.budget--;
-            this.#notBefore = Date.now() - Math.log(1 - this.#random()) * this.#meanPauseMs;
             resolve({ status: 'found', nonce, hashes });
             return;
           }
         }
-        this.#timer = setTimeout(slice, 0);
+        // A slice every 10 ms at most: the rate asked for, whatever the machine could do.
+        this.#timer = setTimeout(slice, Math.max(0, 10 - (Date.now() - began)));
       };
       this.#timer = setTimeout(slice, 0);
     });
@@ -144,7 +140,7 @@ export interface ApiNodeOptions {
   genesis?: Omit<NetworkParams, 'genesisTimeMs'>;
   /** Who the blocks mined here pay. */
   payTo?: KeyPair;
-  meanPauseMs?: number;
+  hashesPerSecond?: number;
   node?: Partial<MinerNodeOptions>;
 }
 
@@ -153,7 +149,7 @@ export const nodeAddress = (index: number): PeerAddress => ({ host: '127.0.0.1',
 
 export async function startApiNode(options: ApiNodeOptions): Promise<ApiNode> {
   const { network, index, genesis } = options;
-  const miner = new PacedMiner(index + 11, options.meanPauseMs);
+  const miner = new PacedMiner(index + 11, options.hashesPerSecond);
   const payTo = options.payTo ? keyHash(options.payTo.publicKey) : undefined;
   const node = new MinerNode({
     transport: network.bind(nodeAddress(index)),
@@ -201,10 +197,23 @@ export function wallet(name: string): KeyPair & { address: string } {
   return { ...pair, address: addressOf(pair.publicKey) };
 }
 
+/** The coins of `owner` that `node` would let a transfer spend now: mature, and not spent in its mempool. */
+export function spendableCoins(node: ApiNode, owner: KeyPair) {
+  const state = node.node.chainState;
+  if (!state) return [];
+  return state.ledger
+    .unspent(keyHash(owner.publicKey))
+    .filter(
+      ({ outpoint, coin }) =>
+        state.spendableAt(coin) &&
+        state.mempool.spenderOf(`${bytesToHex(outpoint.txid)}:${outpoint.index}`) === undefined,
+    );
+}
+
 /**
- * Signs a transfer of `amount` from `from`'s first coin that `node` says is spendable (the
- * change back to `from`, less `fee`), and submits it to the node's API as a wallet would.
- * Returns the txid the API answered.
+ * Signs a transfer of `amount` from `from`'s first spendable coin (the change back to
+ * `from`, less `fee`), and submits it to the node's API as a wallet would. Returns the
+ * txid the API answered.
  */
 export async function sendCoins(
   node: ApiNode,
@@ -212,19 +221,11 @@ export async function sendCoins(
   to: KeyPair,
   amount: bigint,
   fee: bigint,
-  skip = 0,
 ): Promise<string> {
   const state = node.node.chainState;
   if (!state) throw new Error('the node has no chain state yet');
-  const spendable = state.ledger
-    .unspent(keyHash(from.publicKey))
-    .filter(
-      ({ outpoint, coin }) =>
-        state.spendableAt(coin) &&
-        state.mempool.spenderOf(`${bytesToHex(outpoint.txid)}:${outpoint.index}`) === undefined,
-    );
-  const coin = spendable[skip];
-  if (!coin) throw new Error(`no spendable coin number ${skip} for that key`);
+  const [coin] = spendableCoins(node, from);
+  if (!coin) throw new Error('no spendable coin for that key');
   const tx = signTransfer(
     {
       kind: 'transfer',
