@@ -227,12 +227,16 @@ describe('the network view of real nodes', () => {
     await until(() => spendableCoins(a, alice).length >= 1, 30_000, 'a coin for alice');
     const paid = await sendCoins(a, alice, bob, 700_000_000n, 1_000n);
     await until(() => nodes.every((node) => node.node.chainState?.confirmed(paid)), 30_000, 'the payment confirmed');
-    for (const node of nodes) node.miner.pause();
-    const oneHead = () => new Set(nodes.map((node) => node.node.tree!.head.hash)).size === 1;
-    await until(oneHead, 5_000, 'one head').catch(async () => {
-      a.miner.allow(1);
-      await until(oneHead, 10_000, 'one head after a tie-breaking block');
-    });
+    /** Stops every miner and waits for one head (a tie of equal work, each node keeping its first seen, broken by one more block of node 0). */
+    const settle = async () => {
+      for (const node of nodes) node.miner.pause();
+      const oneHead = () => new Set(nodes.map((node) => node.node.tree!.head.hash)).size === 1;
+      await until(oneHead, 2_000, 'one head').catch(async () => {
+        a.miner.allow(1);
+        await until(oneHead, 10_000, 'one head after a tie-breaking block');
+      });
+    };
+    await settle();
     await expect.poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · all on one head');
 
     // Node 2 is cut off and mines one block alone; nodes 0 and 1 mine two.
@@ -261,8 +265,9 @@ describe('the network view of real nodes', () => {
     await expect.poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · all on one head');
     await page.locator(`.node.stale-tip[data-key="${lone}"]`).waitFor();
     await page.locator(`.node[data-key="${tip}"]`).click();
-    a.miner.allow(DEFAULT_HEAL_DEPTH);
-    await until(() => c.node.tree!.head.height === from + 2 + DEFAULT_HEAL_DEPTH, 20_000, 'the fork buried');
+    for (const node of nodes) node.miner.run();
+    await until(() => c.node.tree!.head.height >= from + 2 + DEFAULT_HEAL_DEPTH, 20_000, 'the fork buried');
+    await settle();
     await page.locator(`.node[data-key="${lone}"]`).waitFor({ state: 'detached' });
     await expect.poll(() => page.locator(`.node.head text.badge`).allTextContents()).toEqual(['node 0 node 1 node 2']);
   });

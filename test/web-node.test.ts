@@ -51,7 +51,7 @@ const alice = wallet('alice');
 const bob = wallet('bob');
 const carol = wallet('carol');
 
-/** `count` nodes on one in-process network, node 0 mining the genesis (paying alice), the rest paying bob. */
+/** `count` nodes on one in-process network, node 0 mining the genesis, every block paying alice. */
 async function startNodes(count: number, params = LIVE_PARAMS) {
   const network = new MemoryNetwork({ maxDelayMs: 3, seed: 9 });
   cleanups.push(() => network.close());
@@ -63,7 +63,7 @@ async function startNodes(count: number, params = LIVE_PARAMS) {
       network,
       index,
       peers,
-      payTo: index === 0 ? alice : bob,
+      payTo: alice,
       ...(index === 0 ? { genesis: params } : {}),
     });
     cleanups.push(() => node.stop());
