@@ -2,8 +2,8 @@
  * What a flood of HTTP API requests costs a miner (docs/api.md, "Limits"): reads the node's
  * hashrate from its own event stream (`/api/events`, hashrate events) while idle and while
  * many keep-alive connections on 127.0.0.1 ask the API as fast as it answers, alternating
- * the two phases, and prints the medians, their ratio and what the flood was answered
- * (mostly 429 once the per-client limit is reached). The flood runs in a worker thread on
+ * the two phases (idle first, then flood first, and so on), and prints the medians, their
+ * ratio and what the flood was answered (mostly 429 once the per-client limit is reached). The flood runs in a worker thread on
  * this machine, so on 2 cores its own CPU use shows in the result too.
  *
  *   npx tsx bench/api-flood.ts http://127.0.0.1:5000      a running node's API (powchain mine --api)
@@ -270,17 +270,26 @@ const perSecond = (from: ReturnType<typeof measure>, to: ReturnType<typeof measu
     : NaN;
 const answered: Record<string, number> = {};
 let requests = 0;
-for (let round = 0; round < rounds; round++) {
-  const idleStart = Date.now();
-  const idleFrom = measure();
+/** One idle phase: the hashrate samples and the CPU measured around it. */
+async function idlePhase() {
+  const start = Date.now();
+  const from = measure();
   await sleep(seconds * 1000);
-  const idleTo = measure();
-  const roundIdle = between(idleStart + SETTLE_MS, Date.now());
-  const floodStart = Date.now();
-  const floodFrom = measure();
+  return { from, to: measure(), samples: between(start + SETTLE_MS, Date.now()) };
+}
+async function floodPhase() {
+  const start = Date.now();
+  const from = measure();
   const result = await flood(url, seconds * 1000);
-  const floodTo = measure();
-  const roundFlood = between(floodStart + SETTLE_MS, Date.now());
+  return { from, to: measure(), samples: between(start + SETTLE_MS, Date.now()), result };
+}
+for (let round = 0; round < rounds; round++) {
+  // Idle first in even rounds, the flood first in odd ones: a load that drifts one way over the run favours neither.
+  const idleFirst = round % 2 === 0;
+  const quiet = idleFirst ? await idlePhase() : undefined;
+  const busy = await floodPhase();
+  const { from: idleFrom, to: idleTo, samples: roundIdle } = quiet ?? (await idlePhase());
+  const { from: floodFrom, to: floodTo, samples: roundFlood, result } = busy;
   cpu.idleMain.push(perSecond(idleFrom, idleTo, true));
   cpu.floodMain.push(perSecond(floodFrom, floodTo, true));
   cpu.idleTotal.push(perSecond(idleFrom, idleTo, false));
