@@ -30,6 +30,11 @@ import {
 } from './helpers/api-node.js';
 
 /** With POWCHAIN_SCREENSHOT=1 the real nodes' fork test also writes the README's picture of the network view. */
+
+/** expect.poll with room for a loaded machine (its default gives up after 1 s). */
+const poll = <T>(read: () => T | Promise<T>, options: { timeout?: number } = {}) =>
+  expect.poll(read, { timeout: 10_000, ...options });
+
 const NETWORK_SCREENSHOT = fileURLToPath(new URL('../docs/network-view.png', import.meta.url));
 
 const servers: RunningServer[] = [];
@@ -146,32 +151,28 @@ describe('the network view page', () => {
     const page = await browser.open(`${view.url}/`);
     pages.push(page);
     await page.locator('#stream.live').waitFor();
-    await expect.poll(() => page.locator('.node-card[data-up="true"]').count()).toBe(3);
-    await expect.poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · all on one head');
-    await expect
-      .poll(() => page.locator(`.node[data-key="${tip}"] text.badge`).textContent())
-      .toBe('node 0 node 1 node 2');
+    await poll(() => page.locator('.node-card[data-up="true"]').count()).toBe(3);
+    await poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · all on one head');
+    await poll(() => page.locator(`.node[data-key="${tip}"] text.badge`).textContent()).toBe('node 0 node 1 node 2');
 
     // A partition: nodes 0 and 1 go on together, node 2 mines its own block on the same parent.
     tip = a.extend(2, { miner: 'node 0' });
     relay(a, b, tip, 'node 0');
     const lone = c.extend(1, { miner: 'node 2' });
-    await expect.poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · 2 different heads');
-    await expect.poll(() => page.locator(`.node[data-key="${lone}"] text.badge`).textContent()).toBe('node 2');
+    await poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · 2 different heads');
+    await poll(() => page.locator(`.node[data-key="${lone}"] text.badge`).textContent()).toBe('node 2');
     expect(await page.locator(`.node[data-key="${tip}"] text.badge`).textContent()).toBe('node 0 node 1');
     expect(await page.locator(`.node.contested[data-key="${lone}"]`).count()).toBe(1);
 
     // Healed: node 2 hears the longer chain and follows it; its lone block is a stale tip, then folds away.
     relay(a, c, tip, 'node 0');
-    await expect.poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · all on one head');
+    await poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · all on one head');
     await page.locator(`.node.stale-tip[data-key="${lone}"]`).waitFor();
     tip = a.extend(DEFAULT_HEAL_DEPTH, { miner: 'node 0' });
     relay(a, b, tip, 'node 0');
     relay(a, c, tip, 'node 0');
     await page.locator(`.node[data-key="${lone}"]`).waitFor({ state: 'detached' });
-    await expect
-      .poll(() => page.locator(`.node[data-key="${tip}"] text.badge`).textContent())
-      .toBe('node 0 node 1 node 2');
+    await poll(() => page.locator(`.node[data-key="${tip}"] text.badge`).textContent()).toBe('node 0 node 1 node 2');
     expect(await page.locator('.node.fold[data-stale="1"]').count()).toBe(1);
   });
 });
@@ -220,7 +221,7 @@ describe('the network view of real nodes', () => {
     const page = await browser.open(`${view.url}/`);
     cleanups.push(() => page.close());
     await page.locator('#stream.live').waitFor();
-    await expect.poll(() => page.locator('.node-card[data-up="true"]').count()).toBe(3);
+    await poll(() => page.locator('.node-card[data-up="true"]').count()).toBe(3);
 
     // They mine together; alice pays bob.
     for (const node of nodes) node.miner.run();
@@ -237,7 +238,7 @@ describe('the network view of real nodes', () => {
       });
     };
     await settle();
-    await expect.poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · all on one head');
+    await poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · all on one head');
 
     // Node 2 is cut off and mines one block alone; nodes 0 and 1 mine two.
     network.partition([c.address], [a.address, b.address]);
@@ -250,26 +251,24 @@ describe('the network view of real nodes', () => {
     b.miner.allow(1);
     await until(() => a.node.tree!.head.height === from + 2, 10_000, 'a block of node 1');
     const tip = a.node.tree!.head.hash;
-    await expect.poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · 2 different heads');
-    await expect.poll(() => page.locator(`.node[data-key="${lone}"] text.badge`).textContent()).toBe('node 2');
-    await expect.poll(() => page.locator(`.node[data-key="${tip}"] text.badge`).textContent()).toBe('node 0 node 1');
+    await poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · 2 different heads');
+    await poll(() => page.locator(`.node[data-key="${lone}"] text.badge`).textContent()).toBe('node 2');
+    await poll(() => page.locator(`.node[data-key="${tip}"] text.badge`).textContent()).toBe('node 0 node 1');
     expect(await page.locator(`.node.contested[data-key="${lone}"]`).count()).toBe(1);
     await page.locator(`.node[data-key="${lone}"]`).click();
-    await expect
-      .poll(() => page.locator('#details-body dd[data-field="on the main chain of"]').textContent())
-      .toBe('node 2');
+    await poll(() => page.locator('#details-body dd[data-field="on the main chain of"]').textContent()).toBe('node 2');
     if (process.env.POWCHAIN_SCREENSHOT) await page.screenshot({ path: NETWORK_SCREENSHOT, fullPage: true });
 
     // Healed: node 2 follows the longer branch; its block is a stale tip, then folds away.
     network.heal();
-    await expect.poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · all on one head');
+    await poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · all on one head');
     await page.locator(`.node.stale-tip[data-key="${lone}"]`).waitFor();
     await page.locator(`.node[data-key="${tip}"]`).click();
     for (const node of nodes) node.miner.run();
     await until(() => c.node.tree!.head.height >= from + 2 + DEFAULT_HEAL_DEPTH, 20_000, 'the fork buried');
     await settle();
     await page.locator(`.node[data-key="${lone}"]`).waitFor({ state: 'detached' });
-    await expect.poll(() => page.locator(`.node.head text.badge`).allTextContents()).toEqual(['node 0 node 1 node 2']);
+    await poll(() => page.locator(`.node.head text.badge`).allTextContents()).toEqual(['node 0 node 1 node 2']);
   });
 });
 
@@ -294,15 +293,13 @@ describe('powchain devnet --web', () => {
     const exited = new Promise<number | null>((resolve) => devnet.on('close', resolve));
     let page: Page | undefined;
     try {
-      await expect
-        .poll(() => /network view at (http:\/\/127\.0\.0\.1:\d+)\//.test(stdout), { timeout: 15_000 })
-        .toBe(true);
+      await poll(() => /network view at (http:\/\/127\.0\.0\.1:\d+)\//.test(stdout), { timeout: 30_000 }).toBe(true);
       const url = /network view at (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)![1]!;
       page = await browser.open(`${url}/`);
       await page.locator('#stream.live').waitFor();
       // Every node's API is on 127.0.0.1 and its UDP port number, and comes up.
       const ports = /nodes on the powchain network at (.*?);/.exec(stdout)![1]!.split(', ');
-      await expect.poll(() => page!.locator('.node-card[data-up="true"]').count(), { timeout: 15_000 }).toBe(3);
+      await poll(() => page!.locator('.node-card[data-up="true"]').count(), { timeout: 30_000 }).toBe(3);
       expect(await page.locator('.node-card dd[data-field="api"]').allTextContents()).toEqual(
         ports.map((address) => `http://${address}`),
       );
@@ -310,10 +307,10 @@ describe('powchain devnet --web', () => {
       await page
         .locator('.node.head[data-height="3"], .node.head[data-height="4"]')
         .first()
-        .waitFor({ timeout: 15_000 });
-      await expect
-        .poll(() => page!.locator('text.badge').allTextContents())
-        .toContainEqual(expect.stringMatching(/^node \d( node \d)*$/));
+        .waitFor({ timeout: 30_000 });
+      await poll(() => page!.locator('text.badge').allTextContents()).toContainEqual(
+        expect.stringMatching(/^node \d( node \d)*$/),
+      );
       await page.close();
       expect(browser.errors).toEqual([]);
       expect(await exited).toBe(0);
@@ -322,7 +319,12 @@ describe('powchain devnet --web', () => {
       await expect(fetch(`${url}/api/network`)).rejects.toThrow();
     } finally {
       await page?.close();
-      devnet.kill('SIGKILL');
+      if (devnet.exitCode === null && devnet.signalCode === null) {
+        // SIGTERM first: devnet stops its node processes (a SIGKILL would leave them running).
+        devnet.kill('SIGTERM');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+        devnet.kill('SIGKILL');
+      }
     }
-  }, 60_000);
+  }, 90_000);
 });

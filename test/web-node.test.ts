@@ -28,6 +28,10 @@ import {
   wallet,
 } from './helpers/api-node.js';
 
+/** expect.poll with room for a loaded machine (its default gives up after 1 s). */
+const poll = <T>(read: () => T | Promise<T>, options: { timeout?: number } = {}) =>
+  expect.poll(read, { timeout: 10_000, ...options });
+
 const SCREENSHOT = fileURLToPath(new URL('../docs/web-view.png', import.meta.url));
 
 let browser: Browser;
@@ -102,27 +106,27 @@ describe('the web view of a real powchain node', () => {
     await until(() => heightOf(a) >= 2, 20_000, 'height 2');
     const page = await openPage(a);
     expect(await page.locator('#network').textContent()).toBe('powchain · webnet');
-    await expect.poll(() => page.locator('#mempool-summary').textContent()).toMatch(/^empty/);
+    await poll(() => page.locator('#mempool-summary').textContent()).toMatch(/^empty/);
 
     // Live: the header and the tree's head follow the node's height.
     const seen = heightOf(a);
     await until(() => heightOf(a) >= seen + 2, 20_000, 'two more blocks');
-    await expect
-      .poll(async () => Number((await page.locator('#height').textContent())!.replace(/,/g, '')))
-      .toBeGreaterThanOrEqual(seen + 2);
+    await poll(async () =>
+      Number((await page.locator('#height').textContent())!.replace(/,/g, '')),
+    ).toBeGreaterThanOrEqual(seen + 2);
     a.miner.pause();
     const head = a.node.tree!.head;
     await page.locator(`.node.head[data-key="${head.hash}"]`).waitFor();
 
     // The head's details: its coinbase pays alice; her address links to her page.
     await page.locator('.node.head').click();
-    await expect.poll(() => field(page, 'hash').textContent()).toBe(head.hash);
+    await poll(() => field(page, 'hash').textContent()).toBe(head.hash);
     expect(await field(page, 'transactions').textContent()).toBe('1: 1 coinbase');
     expect(await page.locator('#details-body .tx .tx-fee').textContent()).toBe('coinbase');
     const subsidy = formatCoins(LIVE_PARAMS.subsidy);
     expect(await page.locator('#details-body .tx tr.output td.amount').textContent()).toBe(subsidy);
     await page.locator(`#details-body .tx a[data-route="address"]`).first().click();
-    await expect.poll(() => page.locator('#details-title').textContent()).toBe('Address');
+    await poll(() => page.locator('#details-title').textContent()).toBe('Address');
     expect(page.url()).toMatch(new RegExp(`#/address/${alice.address}$`));
     expect(await field(page, 'address').textContent()).toBe(alice.address);
     const answer = a.source.transactions!.address(alice.address);
@@ -137,7 +141,7 @@ describe('the web view of a real powchain node', () => {
     await listed.waitFor();
     expect(await page.locator('#mempool-summary').textContent()).toMatch(/^1 transaction · \d+ B$/);
     await listed.click();
-    await expect.poll(() => field(page, 'txid').textContent()).toBe(txid);
+    await poll(() => field(page, 'txid').textContent()).toBe(txid);
     expect(await field(page, 'status').textContent()).toBe('unconfirmed');
     expect(await field(page, 'fee').textContent()).toBe('0.00001500');
     expect(await (await fetch(`${a.api.url}/api/tx/${txid}`)).json()).toMatchObject({ fee: '1500', block: null });
@@ -149,20 +153,20 @@ describe('the web view of a real powchain node', () => {
 
     // A block confirms it: it leaves the mempool, and its page (shown) says where it is.
     a.miner.allow(1);
-    await expect.poll(() => page.locator('#mempool-summary').textContent(), { timeout: 15_000 }).toMatch(/^empty/);
-    await expect.poll(() => field(page, 'status').textContent()).toBe('confirmed');
+    await poll(() => page.locator('#mempool-summary').textContent(), { timeout: 15_000 }).toMatch(/^empty/);
+    await poll(() => field(page, 'status').textContent()).toBe('confirmed');
     const confirmed = a.node.chainState!.confirmed(txid)!;
     await field(page, 'where').locator('a').click();
-    await expect.poll(() => field(page, 'hash').textContent()).toBe(confirmed.block);
+    await poll(() => field(page, 'hash').textContent()).toBe(confirmed.block);
     expect(await field(page, 'transactions').textContent()).toBe('2: 1 coinbase, 1 transfer');
     expect(await page.locator(`#details-body .tx[data-txid="${txid}"] .tx-fee`).textContent()).toBe('fee 0.00001500');
     await page.locator(`.node.head.selected[data-key="${confirmed.block}"]`).waitFor();
 
     // Back to the transaction's page, then to carol's: the coins arrived.
     await page.goBack();
-    await expect.poll(() => field(page, 'txid').textContent()).toBe(txid);
+    await poll(() => field(page, 'txid').textContent()).toBe(txid);
     await page.locator(`#details-body table.tx-flows tr.output a[title="${carol.address}"]`).click();
-    await expect.poll(() => field(page, 'balance').textContent()).toBe('2.50000000');
+    await poll(() => field(page, 'balance').textContent()).toBe('2.50000000');
     expect(await page.locator('#details-body table.history td.amount').textContent()).toBe('+2.50000000');
   });
 
@@ -190,7 +194,7 @@ describe('the web view of a real powchain node', () => {
     await page.locator(`.node.head[data-key="${b.node.tree!.head.hash}"]`).waitFor();
     await page.locator(`.node.stale-tip[data-key="${lost}"]`).waitFor();
     await page.locator(`.node.stale-tip[data-key="${lost}"]`).click();
-    await expect.poll(() => field(page, 'chain').textContent()).toBe('off the main chain (stale)');
+    await poll(() => field(page, 'chain').textContent()).toBe('off the main chain (stale)');
 
     // Deep enough, it has healed: it folds into the run below.
     b.miner.allow(DEFAULT_HEAL_DEPTH);
@@ -240,21 +244,21 @@ describe('the web view of a real powchain node', () => {
     const stranger = network.bind({ host: '127.0.0.1', port: 7199 });
     cleanups.push(() => stranger.close());
     await stranger.send(a.address, new TextEncoder().encode('{"data": "hello"'));
-    await expect.poll(() => page.locator('#mempool-txids li[data-txid]').count()).toBe(2);
-    await expect.poll(() => page.locator('#refusals-body td').nth(3).textContent()).not.toBe('nothing refused');
+    await poll(() => page.locator('#mempool-txids li[data-txid]').count()).toBe(2);
+    await poll(() => page.locator('#refusals-body td').nth(3).textContent()).not.toBe('nothing refused');
     // Node 0's lost block (and any race the free mining made) is a stale tip.
     await page.locator(`.node.stale-tip[data-key="${lost}"]`).waitFor();
     // The two other nodes, and the stranger (a tutorial peer).
-    await expect.poll(() => page.locator('#peers-body tr').count()).toBe(3);
+    await poll(() => page.locator('#peers-body tr').count()).toBe(3);
 
     // The block that confirmed carol's payment, with its transactions.
     const confirming = a.node.chainState!.confirmed(sent[0]!)!.block;
     await page.goto(`${a.api.url}/#/block/${confirming}`);
     await page.locator('#stream.live').waitFor();
-    await expect.poll(() => field(page, 'hash').textContent()).toBe(confirming);
+    await poll(() => field(page, 'hash').textContent()).toBe(confirming);
     await page.locator(`#details-body .tx[data-txid="${sent[0]}"]`).waitFor();
-    await expect.poll(() => page.locator('#mempool-txids li[data-txid]').count()).toBe(2);
-    await expect.poll(() => page.locator('#hashrate-chart .u-title').textContent()).toBe('Hashrate');
+    await poll(() => page.locator('#mempool-txids li[data-txid]').count()).toBe(2);
+    await poll(() => page.locator('#hashrate-chart .u-title').textContent()).toBe('Hashrate');
     if (process.env.POWCHAIN_SCREENSHOT) await page.screenshot({ path: SCREENSHOT, fullPage: true });
   });
 });

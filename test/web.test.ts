@@ -11,9 +11,14 @@ import { FakeSource } from '../src/api/fake-source.js';
 import { type RunningServer, startApiServer } from '../src/api/server.js';
 import { DEFAULT_HEAL_DEPTH } from '../web/tree-model.js';
 import { buildWeb } from '../scripts/build-web.js';
-import { type Browser, launchBrowser } from './helpers/browser.js';
+import { type Browser, launchBrowser, within } from './helpers/browser.js';
 
 let browser: Browser;
+
+/** expect.poll with room for a loaded machine (its default gives up after 1 s). */
+const poll = <T>(read: () => T | Promise<T>, options: { timeout?: number } = {}) =>
+  expect.poll(read, { timeout: 10_000, ...options });
+
 const servers: RunningServer[] = [];
 const pages: Page[] = [];
 
@@ -22,8 +27,8 @@ beforeAll(async () => {
   browser = await launchBrowser();
 }, 60_000);
 afterEach(async () => {
-  await Promise.all(pages.splice(0).map((page) => page.close()));
-  await Promise.all(servers.splice(0).map((server) => server.close()));
+  await within(Promise.all(pages.splice(0).map((page) => page.close())), 10_000, 'closing the pages');
+  await within(Promise.all(servers.splice(0).map((server) => server.close())), 10_000, 'closing the API servers');
   expect(browser.errors).toEqual([]);
 });
 afterAll(async () => {
@@ -54,17 +59,17 @@ describe('the web view of a node', () => {
     source.extend(20);
     source.setHashrate(4_000_000, [2_100_000, 1_900_000]);
     const page = await openPage(source);
-    await expect.poll(() => page.locator('#height').textContent()).toBe('20');
+    await poll(() => page.locator('#height').textContent()).toBe('20');
     expect(await page.locator('#network').textContent()).toBe('powchain · fakenet');
     expect(await page.locator('#difficulty').textContent()).toBe('16.8 M');
     await page.locator('.node.head[data-height="20"]').waitFor();
 
     source.extend(1);
-    await expect.poll(() => page.locator('#height').textContent()).toBe('21');
+    await poll(() => page.locator('#height').textContent()).toBe('21');
     await page.locator('.node.head[data-height="21"]').waitFor();
     expect(await page.locator('.node.head').count()).toBe(1);
     source.setHashrate(8_000_000, [4_000_000, 4_000_000]);
-    await expect.poll(() => page.locator('#hashrate').textContent()).toBe('8.00 MH/s');
+    await poll(() => page.locator('#hashrate').textContent()).toBe('8.00 MH/s');
     expect(await page.locator('#hashrate-threads').textContent()).toBe('4.00 MH/s · 4.00 MH/s');
   });
 
@@ -74,7 +79,7 @@ describe('the web view of a node', () => {
     const page = await openPage(source);
     await page.locator('.node.head').click();
     const field = (name: string) => page.locator(`#details-body dd[data-field="${name}"]`);
-    await expect.poll(() => field('hash').textContent()).toBe(source.mainAt(5));
+    await poll(() => field('hash').textContent()).toBe(source.mainAt(5));
     expect(await field('height').textContent()).toBe('5');
     expect(await field('miner').textContent()).toBe('127.0.0.1:5001:7');
     expect(await field('relayed by').textContent()).toBe('127.0.0.1:5001');
@@ -115,20 +120,20 @@ describe('the web view of a node', () => {
     const source = new FakeSource({ network: 'seed' });
     source.extend(3);
     const page = await openPage(source);
-    await expect
-      .poll(() => page.locator('#mempool-summary').textContent())
-      .toBe("none: this node's network has no transactions");
+    await poll(() => page.locator('#mempool-summary').textContent()).toBe(
+      "none: this node's network has no transactions",
+    );
     await page.locator('.node.head').click();
-    await expect
-      .poll(() => page.locator('#details-body dd[data-field="transactions"]').textContent())
-      .toBe('none: this network has no transactions');
+    await poll(() => page.locator('#details-body dd[data-field="transactions"]').textContent()).toBe(
+      'none: this network has no transactions',
+    );
     expect(await page.locator('#details-body .tx').count()).toBe(0);
     await page.goto(`${page.url().split('#')[0]}#/address/pow1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq`);
     await page.locator('#stream.live').waitFor();
-    await expect.poll(() => page.locator('#details-title').textContent()).toBe('Address');
+    await poll(() => page.locator('#details-title').textContent()).toBe('Address');
     expect(await page.locator('#details-body').textContent()).toBe("this node's network has no transactions");
     await page.goto(`${page.url().split('#')[0]}#/tx/${'ab'.repeat(32)}`);
-    await expect.poll(() => page.locator('#details-title').textContent()).toBe('Transaction');
+    await poll(() => page.locator('#details-title').textContent()).toBe('Transaction');
     expect(await page.locator('#details-body').textContent()).toBe("this node's network has no transactions");
     // The API's 501s are what it should answer; the browser logs each one.
     const expected = /^console: Failed to load resource: the server responded with a status of 501/;
@@ -158,7 +163,7 @@ describe('the web view of a node', () => {
     // One fork deep enough to have healed, two recent ones.
     for (const height of [99_990, 99_996, 99_998]) source.mine(source.mainAt(height)!, { miner: 'rival' });
     const page = await openPage(source);
-    await expect.poll(() => page.locator('#height').textContent()).toBe('100,000');
+    await poll(() => page.locator('#height').textContent()).toBe('100,000');
     await page.locator('.node.head[data-height="100000"]').waitFor();
     // Folded: the two recent forks and a few blocks around them, not thousands of elements.
     expect(await page.locator('.node').count()).toBeLessThan(40);
