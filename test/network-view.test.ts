@@ -16,7 +16,7 @@ import { DEFAULT_HEAL_DEPTH } from '../web/tree-model.js';
 import { buildWeb } from '../scripts/build-web.js';
 import { type Browser, launchBrowser } from './helpers/browser.js';
 import { readEvents } from './helpers/sse.js';
-import { POWCHAIN_BIN } from './helpers/cli.js';
+import { POWCHAIN_BIN, runCli } from './helpers/cli.js';
 import { MemoryNetwork } from './helpers/memory-network.js';
 import {
   type ApiNode,
@@ -124,6 +124,24 @@ describe('the network view server', () => {
     } finally {
       stream.close();
     }
+  });
+});
+
+describe('the network view server on a port it cannot have', () => {
+  it('refuses to start and leaves nothing running', async () => {
+    const source = new FakeSource();
+    const node = await startApiServer({ source, rateLimit: false });
+    servers.push(node);
+    const busy = await startApiServer({ source: new FakeSource(), rateLimit: false });
+    servers.push(busy);
+    // The node's own answer cache listens to its source; an event stream would add one more.
+    const listening = source.listenerCount;
+    await expect(
+      startNetworkView({ nodes: [{ name: 'node 0', url: node.url }], port: busy.port, maxRetryMs: 200 }),
+    ).rejects.toThrow(/EADDRINUSE/);
+    // Its feed of the node's events was started before the bind failed; it must have stopped.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(source.listenerCount).toBe(listening);
   });
 });
 
@@ -280,6 +298,17 @@ describe('powchain devnet --web', () => {
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
+  });
+
+  it('says so and starts no node when the view cannot have its port', async () => {
+    const busy = await startApiServer({ source: new FakeSource(), rateLimit: false });
+    servers.push(busy);
+    const result = await runCli(['devnet', '--web', `127.0.0.1:${busy.port}`, '--target', '2^250'], '', 30_000);
+    expect(result.stdout).toContain(
+      `devnet: cannot serve the network view on 127.0.0.1:${busy.port}: the port is already in use`,
+    );
+    expect(result.stdout).not.toMatch(/height\s+0/);
+    expect(result.code).toBe(2);
   });
 
   it('serves the network view of its real node processes, prints its URL, and closes it at the end', async () => {
