@@ -40,14 +40,29 @@
  * with their padding; the whole W + K of a final block that is pure padding (for the seed's
  * 48-byte prefix the nonce ends block 0 and block 1 is constant). Per high word of the nonce
  * (prepareHigh, once in 2^32 nonces): the schedule words and the rounds of block 0 that come
- * before the first word holding low-word bytes (rounds 0..12 for the seed's prefix). Per
- * nonce: the schedule words that depend on the low word, the remaining rounds, and a test of
- * hash word 0 against target word 0 before the full 256-bit comparison.
+ * before the first word holding low-word bytes (rounds 0..12 for the seed's prefix).
+ *
+ * Per nonce, two paths:
+ * - the fast path (`fastPath`: prefix length mod 64 = 48, the seed's layout, which powchain's
+ *   block template keeps): kernel.ts, unrolled with everything in locals, from the table
+ *   prepareFast() fills per high word (round 13 and the nonce-independent terms of the
+ *   varying schedule words folded in). It gives hash word 0; a nonce whose word 0 is <= target
+ *   word 0 is hashed again by the general path for the full comparison and the digest.
+ * - the general path (every other layout): the schedule words that depend on the low word
+ *   (expandVarying over a precomputed bit mask), the remaining rounds, and a test of hash
+ *   word 0 against target word 0 before the full 256-bit comparison.
+ * docs/hashing.md has the memory layout and the per-job/per-nonce split in full.
  *
  * search() returns after `count` nonces: V8 has no on-stack replacement for WebAssembly, so
  * a call that began in baseline (Liftoff) code stays there; the per-nonce work lives in
- * separate small functions (rounds, expandVarying), which V8 tiers up while a batch runs.
+ * separate functions (rounds, expandVarying, the kernel's word0), which V8 tiers up while a
+ * batch runs.
  */
+
+import {
+  FAST32, A13, E13, B13, C13, D13, F13, G13, X14, X15, X16, WK17, WK18, WK19, WK21, WK23, WK25,
+  FOLD, KT, MIDSTATE, BLOCK1,
+} from './kernel';
 
 // ---------------------------------------------------------------------------------------
 // Constants
@@ -139,6 +154,11 @@ export let firstVarying: u64 = 0;
 /** True when block 1 follows block 0 per nonce. */
 export let secondBlock: bool = false;
 export let secondVarying: u64 = 0;
+/**
+ * True when the prefix length mod 64 is 48 (the seed's layout: nonce in words 12 and 13 of
+ * block 0, block 1 pure padding): the specialised kernel of kernel.ts does the per-nonce work.
+ */
+export let fastPath: bool = false;
 /** The high word the tables were last prepared for. */
 export let preparedHigh: u32 = 0;
 export let highPrepared: bool = false;
@@ -382,6 +402,7 @@ export function prepareJob(): void {
     secondBlock = blocks == 2;
     secondVarying = dependentSchedule(low1);
   }
+  fastPath = tail == FAST_TAIL;
   highPrepared = false;
 }
 
@@ -396,8 +417,80 @@ export function prepareHigh(hi: u32): void {
   memory.copy(PRE, MID, 32);
   if (firstIsBlock1) rounds(WK, 0, PRE, PRE, PRE);
   else roundsRange(WK, 0, firstRound, PRE);
+  if (fastPath) prepareFast();
   preparedHigh = hi;
   highPrepared = true;
+}
+
+/** The tail length (prefix length mod 64) the specialised kernel covers. */
+const FAST_TAIL = 48;
+
+/**
+ * The table of kernel.ts for the current high word, from W (block 0, W12 = hi, already
+ * expanded by prepareHigh: the words that do not depend on W13 are final) and PRE (a..h
+ * after rounds 0..12). Each C(t) is the sum of the terms of
+ * W(t) = σ1(W(t-2)) + W(t-7) + σ0(W(t-15)) + W(t-16) that do not depend on W13 = lo
+ * (docs/hashing.md lists which those are). Also the midstate and block 1's W + K: the whole
+ * table is rewritten per high word, which is simpler than splitting it and costs nothing.
+ */
+function prepareFast(): void {
+  const pa = word(PRE, 0), pb = word(PRE, 1), pc = word(PRE, 2), pd = word(PRE, 3);
+  const pe = word(PRE, 4), pf = word(PRE, 5), pg = word(PRE, 6), ph = word(PRE, 7);
+  // Round 13 without its W13: T1 = T13 + lo, so a = T13 + T2 + lo and e = d + T13 + lo.
+  const t13 = ph + Sigma1(pe) + Ch(pe, pf, pg) + word(K, 13);
+  setFast(A13, t13 + Sigma0(pa) + Maj(pa, pb, pc));
+  setFast(E13, pd + t13);
+  setFast(B13, pa);
+  setFast(C13, pb);
+  setFast(D13, pc);
+  setFast(F13, pe);
+  setFast(G13, pf);
+  // Rounds 14..16: h is what was g, f and e after round 12.
+  setFast(X14, pg + word(WK, 14));
+  setFast(X15, pf + word(WK, 15));
+  setFast(X16, pe + word(WK, 16));
+  setFast(WK17, word(WK, 17));
+  setFast(WK18, word(WK, 18));
+  setFast(WK19, word(WK, 19));
+  setFast(WK21, word(WK, 21));
+  setFast(WK23, word(WK, 23));
+  setFast(WK25, word(WK, 25));
+  // W(t) for t = 0..12 and 14..19, 21, 23, 25 do not depend on lo.
+  const w = W;
+  setFold(20, sigma1(word(w, 18)) + sigma0(word(w, 5)) + word(w, 4)); // + W13
+  setFold(21, 0);
+  setFold(22, word(w, 15) + sigma0(word(w, 7)) + word(w, 6)); // + σ1(W20)
+  setFold(23, 0);
+  setFold(24, word(w, 17) + sigma0(word(w, 9)) + word(w, 8)); // + σ1(W22)
+  setFold(25, 0);
+  setFold(26, word(w, 19) + sigma0(word(w, 11)) + word(w, 10)); // + σ1(W24)
+  setFold(27, sigma1(word(w, 25)) + sigma0(word(w, 12)) + word(w, 11)); // + W20
+  setFold(28, word(w, 21) + word(w, 12)); // + σ1(W26) + σ0(W13)
+  setFold(29, sigma0(word(w, 14))); // + σ1(W27) + W22 + W13
+  setFold(30, word(w, 23) + sigma0(word(w, 15)) + word(w, 14)); // + σ1(W28)
+  setFold(31, sigma0(word(w, 16)) + word(w, 15)); // + σ1(W29) + W24
+  setFold(32, word(w, 25) + sigma0(word(w, 17)) + word(w, 16)); // + σ1(W30)
+  setFold(33, sigma0(word(w, 18)) + word(w, 17)); // + σ1(W31) + W26
+  setFold(34, sigma0(word(w, 19)) + word(w, 18)); // + σ1(W32) + W27
+  setFold(35, word(w, 19)); // + σ1(W33) + W28 + σ0(W20)
+  setFold(36, sigma0(word(w, 21))); // + σ1(W34) + W29 + W20
+  setFold(37, word(w, 21)); // + σ1(W35) + W30 + σ0(W22)
+  setFold(38, sigma0(word(w, 23))); // + σ1(W36) + W31 + W22
+  setFold(39, word(w, 23)); // + σ1(W37) + W32 + σ0(W24)
+  setFold(40, sigma0(word(w, 25))); // + σ1(W38) + W33 + W24
+  setFold(41, word(w, 25)); // + σ1(W39) + W34 + σ0(W26)
+  for (let t = 0; t < 64; t++) setFast(KT + t, word(K, t));
+  for (let i = 0; i < 8; i++) setFast(MIDSTATE + i, word(MID, i));
+  for (let t = 0; t < 64; t++) setFast(BLOCK1 + t, word(WK, 64 + t));
+}
+
+// @ts-ignore: decorator
+@inline function setFast(entry: i32, value: u32): void {
+  setWord(FAST32, entry, value);
+}
+// @ts-ignore: decorator
+@inline function setFold(t: i32, value: u32): void {
+  setWord(FAST32, FOLD + t - 20, value);
 }
 
 // @ts-ignore: decorator

@@ -3,16 +3,18 @@
  * memory layout are those of the scalar build, documented once in `sha256.ts`; absorption,
  * digest and the per-job and per-high-word precomputation are shared (scalar), and each
  * table is then splatted into four identical lanes, since lanes differ only in the words
- * holding the nonce's low word. A group of four that would cross a change of the high word
- * goes through the shared scalar path instead.
+ * holding the nonce's low word. The fast layout runs kernel.ts on v128 (the scalar build runs
+ * the same source on u32); other layouts run the general path below. A group of four that
+ * would cross a change of the high word goes through the shared scalar path instead.
  */
 import {
   K, W, WK, MID, PRE, HASH, TARGET_WORDS, RESULT,
   nonceShift, nonceIndex1, nonceIndex2, nonceTemplate2,
   firstBase, firstRound, firstIsBlock1, firstVarying, secondBlock, secondVarying,
-  highPrepared, preparedHigh,
+  highPrepared, preparedHigh, fastPath,
   prepareJob, prepareHigh, hashNonce, hashAtMostTarget, writeDigest,
 } from './sha256';
+import { FAST32, FASTV, FAST_ENTRIES, fastWord0 } from './kernel';
 
 export { INPUT, INPUT_LENGTH, TARGET, RESULT, DIGEST, begin, absorb, digest } from './sha256';
 
@@ -23,6 +25,8 @@ const WKV: usize = memory.data(128 * 16, 16);
 const MIDV: usize = memory.data(8 * 16, 16);
 const PREV: usize = memory.data(8 * 16, 16);
 const HASHV: usize = memory.data(8 * 16, 16);
+/** Lane i holds i: the offsets of four consecutive nonces. */
+const LANE_OFFSETS = i32x4(0, 1, 2, 3);
 /** One lane's hash words, gathered for the full comparison and the digest. */
 const LANE_HASH: usize = memory.data(32, 16);
 
@@ -132,6 +136,10 @@ export function prepare(): void {
 /** prepareHigh(), then the lanes' copies of every table it and prepareJob() wrote. */
 function prepareHighLanes(hi: u32): void {
   prepareHigh(hi);
+  if (fastPath) {
+    splatWords(FASTV, FAST32, FAST_ENTRIES);
+    return;
+  }
   splatWords(WV, W, 128);
   splatWords(WKV, WK, 128);
   splatWords(MIDV, MID, 8);
@@ -164,6 +172,11 @@ function hashNonces(hi: u32, lo: u32): void {
     expandVarying(WV + 64 * 16, WKV + 64 * 16, secondVarying);
     rounds(WKV + 64 * 16, 0, HASHV, HASHV, HASHV);
   }
+}
+
+/** The fast kernel on four lanes (a function of its own: see kernel.ts). */
+function word0(lo: v128): v128 {
+  return fastWord0<v128>(lo);
 }
 
 /** Copies lane `lane` of the eight hash vectors into LANE_HASH. */
@@ -203,16 +216,28 @@ export function search(startHi: u32, startLo: u32, count: u32): i32 {
       }
       continue;
     }
-    hashNonces(hi, lo);
-    // Hash word 0 against target word 0 in all lanes; lanes past the range's end do not count.
-    let candidates = i32x4.bitmask(i32x4.le_u(vec(HASHV, 0), target0V));
+    let candidates: i32;
+    if (fastPath) {
+      candidates = i32x4.bitmask(i32x4.le_u(word0(i32x4.add(i32x4.splat(lo), LANE_OFFSETS)), target0V));
+    } else {
+      hashNonces(hi, lo);
+      candidates = i32x4.bitmask(i32x4.le_u(vec(HASHV, 0), target0V));
+    }
+    // Lanes past the range's end do not count.
     if (left < 4) candidates &= (1 << left) - 1;
-    // Lowest lane first: the answer is the first nonce in the range.
+    // Lowest lane first: the answer is the first nonce in the range. The fast kernel gives
+    // hash word 0 only, so its candidates are hashed again, whole, by the scalar path.
     while (candidates != 0) {
       const lane = ctz(candidates);
       candidates &= candidates - 1;
-      gatherLane(lane);
-      if (hashAtMostTarget(LANE_HASH, 4)) return found(hi, lo + <u32>lane, done + <u32>lane + 1, LANE_HASH);
+      let hashWords = LANE_HASH;
+      if (fastPath) {
+        hashNonce(hi, lo + <u32>lane);
+        hashWords = HASH;
+      } else {
+        gatherLane(lane);
+      }
+      if (hashAtMostTarget(hashWords, 4)) return found(hi, lo + <u32>lane, done + <u32>lane + 1, hashWords);
     }
     if (left <= 4) break;
     done += 4;

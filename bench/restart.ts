@@ -6,7 +6,7 @@
  * Each --dist is a built tree (dist/ of a checkout of the same store API, `npm run
  * build:ts`); with two, runs alternate A B A B ... Prints medians.
  *
- *   npx tsx bench/restart.ts [--blocks 100000] [--runs 5] [--dist dist ...]
+ *   npx tsx bench/restart.ts [--blocks 100000] [--runs 5] [--network seed|powchain [--snapshot]] [--dist dist ...]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,11 +17,18 @@ import { parseArgs } from 'node:util';
 import { Block } from '../src/primitives/block.js';
 import { MAX_TARGET } from '../src/primitives/limits.js';
 import { BlockLog } from '../src/store/block-log.js';
+import { BlockTree } from '../src/consensus/block-tree.js';
+import { powchainRules } from '../src/consensus/rules/powchain.js';
+import { DEFAULT_PARAMS, encodeParams } from '../src/primitives/params.js';
+import { encodeSnapshot } from '../src/consensus/ledger/index.js';
+import { writeSnapshotFile } from '../src/store/snapshot-file.js';
 
 interface Sample {
   openMs: number;
   hashMs: number;
   restoreMs: number;
+  /** Replaying the chain state (ledger) along the main chain: powchain only. */
+  stateMs: number;
   totalMs: number;
   /** Bytes per block held after open + hashing: the log's part. */
   logBytes: number;
@@ -39,6 +46,8 @@ const { values, positionals } = parseArgs({
     runs: { type: 'string', default: '5' },
     dist: { type: 'string', multiple: true },
     child: { type: 'boolean', default: false },
+    network: { type: 'string', default: 'seed' },
+    snapshot: { type: 'boolean', default: false },
   },
 });
 
@@ -72,6 +81,21 @@ async function measure(dist: string, dir: string): Promise<Sample> {
   const afterLog = held();
   const restored = restoreChain(opened.network!, opened.blocks, { seed: { tieBreak: 'first-seen' } }, 'off');
   const t3 = performance.now();
+  // A powchain node then brings its ledger to the head: from the snapshot its directory holds
+  // (--snapshot), or replayed along the whole main chain (the worst case).
+  const tree = restored.tree!;
+  if (tree.rules.chainState) {
+    const { readSnapshotFile } = (await import(
+      pathToFileURL(join(dist, 'store/snapshot-file.js')).href
+    )) as typeof import('../src/store/snapshot-file.js');
+    const { ledgerFromSnapshot } = (await import(
+      pathToFileURL(join(dist, 'consensus/chain-state.js')).href
+    )) as typeof import('../src/consensus/chain-state.js');
+    const snapshot = readSnapshotFile(dir);
+    const fromSnapshot = snapshot ? ledgerFromSnapshot(tree, snapshot) : undefined;
+    tree.rules.chainState(tree, fromSnapshot?.ok ? { ledger: fromSnapshot.ledger } : {}).followHead();
+  }
+  const t4 = performance.now();
   const afterTree = held();
   const n = opened.blocks.length;
   if (restored.restored !== n) throw new Error(`restored ${restored.restored} of ${n} blocks`);
@@ -79,7 +103,8 @@ async function measure(dist: string, dir: string): Promise<Sample> {
     openMs: t1 - t0,
     hashMs: t2 - t1,
     restoreMs: t3 - t2,
-    totalMs: t3 - t0,
+    stateMs: t4 - t3,
+    totalMs: t4 - t0,
     logBytes: (afterLog - base) / n,
     totalBytes: (afterTree - base) / n,
     rssBytes: (process.memoryUsage().rss - baseRss) / n,
@@ -95,12 +120,15 @@ async function parent(): Promise<void> {
   const dists = (values.dist ?? [fileURLToPath(new URL('../dist', import.meta.url))]).map((dist) => resolve(dist));
   const dir = mkdtempSync(join(tmpdir(), 'powchain-bench-restart-'));
   try {
-    makeLog(dir, count);
+    if (values.network === 'powchain') makePowchainLog(dir, count, values.snapshot!);
+    else makeLog(dir, count);
     const samples: Sample[][] = dists.map(() => []);
     for (let r = 0; r < runs; r++) {
       for (const [i, dist] of dists.entries()) samples[i]!.push(runChild(dist, dir));
     }
-    console.log(`restart from a ${count}-block log, ${runs} runs each, medians (min..max)`);
+    console.log(
+      `restart from a ${count}-block ${values.network} log${values.snapshot ? ' and a chain-state snapshot' : ''}, ${runs} runs each, medians (min..max)`,
+    );
     for (const [i, dist] of dists.entries()) {
       const of = (key: keyof Sample, digits = 0): string => {
         const sorted = samples[i]!.map((s) => s[key]).sort((a, b) => a - b);
@@ -111,7 +139,8 @@ async function parent(): Promise<void> {
       console.log(`  open (read + Block objects) ms  ${of('openMs')}`);
       console.log(`  hash + hex of every block ms    ${of('hashMs')}`);
       console.log(`  restoreTree ms                  ${of('restoreMs')}`);
-      console.log(`  all three ms                    ${of('totalMs')}`);
+      console.log(`  chain state replay ms           ${of('stateMs')}`);
+      console.log(`  all of it ms                    ${of('totalMs')}`);
       console.log(`  held per block after open+hash  ${of('logBytes')} B (heap + external)`);
       console.log(`  held per block with the tree    ${of('totalBytes')} B (heap + external)`);
       console.log(`  RSS growth per block            ${of('rssBytes')} B`);
@@ -142,6 +171,40 @@ function makeLog(dir: string, count: number): void {
   }
   log.appendBatch(batch);
   log.close();
+}
+
+/** A powchain chain: blocks from the rules' own templates, a block interval apart, at an easy target. */
+function makePowchainLog(dir: string, count: number, snapshot: boolean): void {
+  const params = { ...DEFAULT_PARAMS, initialTarget: 1n << 255n, genesisTimeMs: Date.now() - count * 1_000 - 60_000 };
+  let genesis = new Block(encodeParams(params));
+  for (let nonce = 0n; !genesis.verifyProofOfWork(params.initialTarget); nonce++) genesis = genesis.withNonce(nonce);
+  const tree = new BlockTree(genesis, powchainRules(params, genesis.hashHex()));
+  const { log } = BlockLog.open(dir);
+  log.start({ network: 'powchain' });
+  let batch: Block[] = [genesis];
+  for (let i = 1; i < count; i++) {
+    const parent = tree.head;
+    const { data, target } = tree.rules.template(
+      parent,
+      parent.facts.time! + params.blockIntervalMs,
+      `127.0.0.1:5000:${i}`,
+    );
+    let block = new Block(data, parent.block);
+    for (let nonce = 0n; !block.verifyProofOfWork(target); nonce++) block = block.withNonce(nonce);
+    tree.append(block, Number.MAX_SAFE_INTEGER);
+    batch.push(block);
+    if (batch.length === 10_000) {
+      log.appendBatch(batch);
+      batch = [];
+    }
+  }
+  log.appendBatch(batch);
+  log.close();
+  if (snapshot) {
+    const state = tree.rules.chainState!(tree);
+    state.followHead();
+    writeSnapshotFile(dir, encodeSnapshot(state.ledger));
+  }
 }
 
 function runChild(dist: string, dir: string): Sample {

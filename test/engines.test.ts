@@ -4,7 +4,7 @@ import type { Engine, EngineName, SearchResult } from '../src/hashing/engine.js'
 import { MAX_TARGET, NONCE_LIMIT } from '../src/primitives/limits.js';
 import { blockHash, hashMeetsTarget } from '../src/hashing/pow-check.js';
 import { availableEngines, createEngine, createUnverifiedEngine, defaultEngine } from '../src/hashing/registry.js';
-import { EngineMismatchError, verifiedEngine } from '../src/hashing/verify.js';
+import { EngineMismatchError, checkResult, verifiedEngine } from '../src/hashing/verify.js';
 import { simdSupported } from '../src/hashing/wasm.js';
 import { blockVectors, minedVectors } from './helpers/vectors.js';
 
@@ -152,6 +152,20 @@ describe('the node:crypto reference', () => {
     const value = BigInt('0x' + Buffer.from(hash).toString('hex'));
     expect(hashMeetsTarget(hash, value)).toBe(true);
     expect(hashMeetsTarget(hash, value - 1n)).toBe(false);
+  });
+});
+
+describe("checkResult without a tried count (how the pool rechecks a worker's nonce)", () => {
+  const prefix = new Uint8Array(56).fill(4);
+  const nonce = 1_000n;
+  const hash = BigInt('0x' + Buffer.from(blockHash(prefix, nonce)).toString('hex'));
+
+  it('checks the range and the work only', () => {
+    expect(() => checkResult('js', prefix, hash, 1n, nonce + 1n, { nonce })).not.toThrow();
+    expect(() => checkResult('js', prefix, hash, nonce + 1n, nonce + 9n, { nonce })).toThrow(
+      /outside the searched range/,
+    );
+    expect(() => checkResult('js', prefix, hash - 1n, 1n, nonce + 1n, { nonce })).toThrow(/above the target/);
   });
 });
 

@@ -10,6 +10,7 @@ import { type BlockStore, MinerNode, type MinerNodeOptions } from '../src/node/m
 import type { NodeEvent } from '../src/node/events.js';
 import { MemoryNetwork, type MemoryTransport } from './helpers/memory-network.js';
 import { FakeMiner } from './helpers/fake-miner.js';
+import { settle, until } from './helpers/wait.js';
 
 // One test per defect found by the attack on the node (docs/reliability.md): each failed
 // before the fix it names.
@@ -24,21 +25,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function settle(network: MemoryNetwork): Promise<void> {
-  for (let quietRounds = 0; quietRounds < 3;) {
-    await new Promise((resolve) => setTimeout(resolve, 1));
-    quietRounds = network.inFlight === 0 ? quietRounds + 1 : 0;
-  }
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function memoryNetwork(): MemoryNetwork {
   const network = new MemoryNetwork();

@@ -9,6 +9,7 @@ import { decodeMessage, encodeHello } from '../src/net/messages.js';
 import type { NodeEvent } from '../src/node/events.js';
 import { FakeMiner } from './helpers/fake-miner.js';
 import { malformedVectors } from './helpers/vectors.js';
+import { settle } from './helpers/wait.js';
 
 const A = { host: '127.0.0.1', port: 5000 };
 /** Every node a test starts is stopped after it, even when an assertion failed first. */
@@ -18,18 +19,6 @@ afterEach(async () => {
 });
 const B = { host: '127.0.0.1', port: 5001 };
 const C = { host: '127.0.0.1', port: 5002 };
-/**
- * Waits until the network is quiet: every promise callback has run (they all run before any
- * timer does) and no datagram has been in flight for a few timer rounds. A fixed sleep would
- * be flaky on a loaded machine.
- */
-async function settle(network: MemoryNetwork): Promise<void> {
-  for (let quietRounds = 0; quietRounds < 3;) {
-    await new Promise((resolve) => setTimeout(resolve, 1));
-    quietRounds = network.inFlight === 0 ? quietRounds + 1 : 0;
-  }
-}
-
 function startNode(network: MemoryNetwork, address: typeof A, genesis: boolean, stopAtHeight?: number) {
   const miner = new FakeMiner();
   const events: NodeEvent[] = [];

@@ -57,6 +57,40 @@ describe('a network of powchain processes on 127.0.0.1', () => {
     for (const exit of exits) expect(exit.chain.slice(0, 8)).toEqual(exits[0]!.chain.slice(0, 8));
   }, 90_000);
 
+  it('sends each block once to a peer listed twice, and never to itself however it is spelled', async () => {
+    const peer = await testSocket();
+    const [port] = await freeUdpPorts(1);
+    const self = `127.0.0.1:${port}`;
+    const others = [
+      `localhost:${port}`,
+      self,
+      `0.0.0.0:${port}`,
+      peer.address,
+      peer.address.replace('127.0.0.1', 'localhost'),
+    ];
+    const node = start({ address: self, others, genesis: true, target: 1n << 245n, stopAtHeight: 3 });
+    const exit = await node.waitFor(isExit, 60_000);
+    expect(await node.exited).toBe(0);
+    // The genesis and three blocks, each exactly once.
+    await expect.poll(() => peer.received.length, { timeout: 5_000 }).toBe(4);
+    expect(peer.received.map((block) => block.hashHex())).toEqual(exit.chain.slice(0, 4));
+    expect(node.events.filter((event) => event.event === 'block' && event.status === 'rejected')).toEqual([]);
+  }, 90_000);
+
+  it('follows a miner with --no-mine: the same chain, nothing mined', async () => {
+    const ports = await freeUdpPorts(2);
+    const addresses = ports.map((port) => `127.0.0.1:${port}`);
+    const target = 1n << 242n;
+    const follower = start({ address: addresses[1]!, others: addresses, target, extraArgs: ['--no-mine'] });
+    await listening(follower);
+    expect(follower.events.find((event) => event.event === 'listening')).toMatchObject({ mining: false, engine: null });
+    const miner = start({ address: addresses[0]!, others: addresses, genesis: true, target, stopAtHeight: 6 });
+    const exit = await miner.waitFor(isExit, 60_000);
+    await follower.waitFor((event) => isHead(event) && event.hash === exit.hash, 20_000);
+    expect(follower.events.some((event) => event.event === 'block' && event.from === 'self')).toBe(false);
+    expect(follower.events.some((event) => event.event === 'hashrate')).toBe(false);
+  }, 90_000);
+
   it('stops its search when a rival block wins, and builds its next block on it', async () => {
     const peer = await testSocket();
     const [port] = await freeUdpPorts(1);
@@ -128,9 +162,24 @@ describe('a network of powchain processes on 127.0.0.1', () => {
 });
 
 describe('powchain devnet', () => {
+  it("pays coins between the nodes' wallets while it runs, and every coin adds up", async () => {
+    const result = await runCli(
+      ['devnet', '--height', '24', '--coinbase-maturity', '2', '--block-interval', '300'],
+      '',
+      150_000,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/payments: [1-9]\d* sent/);
+    expect(result.stdout).toMatch(/supply check: .*: they add up/);
+    const balances = [...result.stdout.matchAll(/^\d+\s+(\d+\.\d{8})\s+pow1[0-9a-z]{38}$/gm)].map((match) => match[1]);
+    expect(balances).toHaveLength(3);
+  }, 180_000);
+
   it('runs three miners to a height, reports that they agree, and leaves no process behind', async () => {
     const result = await runCli(['devnet', '--height', '5', '--target', '2^238'], '', 120_000);
     expect(result.stdout).toMatch(/devnet: all 3 nodes agree on the main chain up to height 4/);
+    // On the powchain network (devnet's default) every wallet's balance adds up to the subsidies.
+    expect(result.stdout).toMatch(/supply check: .*: they add up/);
     expect(result.code).toBe(0);
     const ports = [...result.stdout.matchAll(/127\.0\.0\.1:(\d+)/g)].map((match) => match[1]);
     expect(ports.length).toBeGreaterThanOrEqual(3);

@@ -13,6 +13,7 @@ import { NodeSource } from '../src/api/node-source.js';
 import type { ApiEvent } from '../src/api/source.js';
 import { createApiServer } from '../src/api/server.js';
 import { FakeMiner } from './helpers/fake-miner.js';
+import { settle } from './helpers/wait.js';
 
 const A = { host: '127.0.0.1', port: 5000 };
 const B = { host: '127.0.0.1', port: 5001 };
@@ -20,13 +21,6 @@ const nodes: MinerNode[] = [];
 afterEach(async () => {
   await Promise.all(nodes.splice(0).map((node) => node.stop()));
 });
-
-async function settle(network: MemoryNetwork): Promise<void> {
-  for (let quiet = 0; quiet < 3;) {
-    await new Promise((resolve) => setTimeout(resolve, 1));
-    quiet = network.inFlight === 0 ? quiet + 1 : 0;
-  }
-}
 
 function startNode(network: MemoryNetwork, address: typeof A, genesis: boolean, tree?: BlockTree) {
   const miner = new FakeMiner();

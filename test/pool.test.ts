@@ -1,15 +1,31 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { blockHash, hashMeetsTarget } from '../src/hashing/pow-check.js';
-import { type MineOutcome, MinerPool, splitRange } from '../src/hashing/pool.js';
+import { type MineOutcome, MinerPool, type PoolOptions, splitRange } from '../src/hashing/pool.js';
 import { EngineMismatchError } from '../src/hashing/verify.js';
 import { minedVectors } from './helpers/vectors.js';
+import { until } from './helpers/wait.js';
 
-const TIMEOUT = 15_000;
+const TIMEOUT = 20_000;
+/** How long a wait for the pool may take before the test fails naming it (inside TIMEOUT). */
+const WAIT_MS = 15_000;
 const UNREACHABLE = 0n;
 const prefixOf = (text: string): Uint8Array => new Uint8Array(Buffer.concat([Buffer.from(text), Buffer.alloc(32)]));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Every pool and child process a test makes is closed or killed after it, pass or fail.
+const pools: MinerPool[] = [];
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  await Promise.all(pools.splice(0).map((pool) => pool.close()));
+});
+
+async function createPool(options: PoolOptions): Promise<MinerPool> {
+  const pool = await MinerPool.create(options);
+  pools.push(pool);
+  return pool;
+}
 
 function expectValid(prefix: Uint8Array, target: bigint, outcome: MineOutcome): bigint {
   expect(outcome.status).toBe('found');
@@ -30,13 +46,8 @@ describe('splitRange', () => {
 });
 
 describe('miner pool with one thread', () => {
-  let pool: MinerPool;
-  beforeAll(async () => {
-    pool = await MinerPool.create({ threads: 1 });
-  }, TIMEOUT);
-  afterAll(() => pool.close());
-
   it('finds the nonce the seed found, scanning upward from 1 (mined.jsonl)', { timeout: TIMEOUT }, async () => {
+    const pool = await createPool({ threads: 1 });
     for (const vector of minedVectors) {
       const prefix = new Uint8Array(
         Buffer.concat([Buffer.from(vector.data_b64, 'base64'), Buffer.from(vector.previous_hash, 'hex')]),
@@ -48,39 +59,82 @@ describe('miner pool with one thread', () => {
 });
 
 describe('miner pool with two threads', () => {
-  let pool: MinerPool;
-  beforeAll(async () => {
-    pool = await MinerPool.create({ threads: 2, engine: 'js' });
-  }, TIMEOUT);
-  afterAll(() => pool.close());
-
   it('finds a nonce that node:crypto confirms', { timeout: TIMEOUT }, async () => {
+    const pool = await createPool({ threads: 2, engine: 'js' });
     const prefix = prefixOf('127.0.0.1:5000:0');
     const target = 1n << 244n;
     expectValid(prefix, target, await pool.mine({ prefix, target }));
   });
 
   it(
-    'lets a new job preempt an unreachable one within milliseconds, and finds the new one',
+    'on a new job, resolves the old one as preempted and moves every worker to the new one',
     { timeout: TIMEOUT },
     async () => {
-      const hopeless = pool.mine({ prefix: prefixOf('hopeless'), target: UNREACHABLE });
-      await sleep(300);
-      expect(pool.hashrate().hashesPerSecond).toBeGreaterThan(0);
-      const began = performance.now();
-      const easy = pool.mine({ prefix: prefixOf('easy'), target: 1n << 250n });
-      const first = await hopeless;
-      expect(first.status).toBe('preempted');
-      expect(first.hashes).toBeGreaterThan(0);
-      expectValid(prefixOf('easy'), 1n << 250n, await easy);
-      // One batch (~10 ms) to notice, plus the search itself (~64 nonces per worker).
-      expect(performance.now() - began).toBeLessThan(500);
+      const pool = await createPool({ threads: 2, engine: 'js' });
+      const first = pool.mine({ prefix: prefixOf('first'), target: UNREACHABLE });
+      const firstGeneration = pool.generation;
+      await until(
+        () => pool.workerGenerations().every((generation) => generation === firstGeneration),
+        WAIT_MS,
+        'every worker on the first job',
+      );
+      await until(() => pool.totalHashes() > 0, WAIT_MS, 'the first hashes');
+      const before = process.hrtime.bigint();
+      const second = pool.mine({ prefix: prefixOf('second'), target: UNREACHABLE });
+      const secondGeneration = pool.generation;
+      expect(secondGeneration).toBeGreaterThan(firstGeneration);
+      const outcome = await first;
+      expect(outcome.status).toBe('preempted');
+      expect(outcome.hashes).toBeGreaterThan(0);
+      // Both workers stop hashing the first job (after the second was posted) and take the second.
+      await until(
+        () => pool.workerGenerations().every((generation) => generation === secondGeneration),
+        WAIT_MS,
+        'every worker on the second job',
+      );
+      await until(
+        () => pool.workerDrops().every((drop) => drop?.generation === firstGeneration),
+        WAIT_MS,
+        'every worker to drop the first job',
+      );
+      for (const drop of pool.workerDrops()) expect(drop!.stoppedAtNs).toBeGreaterThanOrEqual(before);
+      pool.cancel();
+      expect((await second).status).toBe('preempted');
     },
   );
 
+  it('believes no nonce reported for a job it has already replaced', { timeout: TIMEOUT }, async () => {
+    // Every worker that drops a job reports a bogus nonce for it, tagged with its generation.
+    const pool = await createPool({ threads: 2, engine: 'js', faultInjection: 'stale-found' });
+    const mismatches: Error[] = [];
+    pool.on('mismatch', (error) => mismatches.push(error));
+    const stale = pool.mine({ prefix: prefixOf('stale'), target: UNREACHABLE });
+    const staleGeneration = pool.generation;
+    await until(
+      () => pool.workerGenerations().every((generation) => generation === staleGeneration),
+      WAIT_MS,
+      'every worker on the stale job',
+    );
+    const prefix = prefixOf('fresh');
+    const fresh = pool.mine({ prefix, target: 1n << 240n });
+    expect((await stale).status).toBe('preempted');
+    // Each worker was on the stale job, so it dropped it (and reported for it) at least: its
+    // last drop may already be of the fresh job, if the other worker found it first.
+    await until(
+      () => pool.workerDrops().every((drop) => drop !== null && drop.generation >= staleGeneration),
+      WAIT_MS,
+      'every worker to drop the stale job',
+    );
+    expectValid(prefix, 1n << 240n, await fresh);
+    // The stale reports were dropped by generation: not checked, not a mismatch, no fallback.
+    expect(mismatches).toEqual([]);
+    expect(pool.engine).toBe('js');
+  });
+
   it('answers cancel() with preempted, and keeps working afterwards', { timeout: TIMEOUT }, async () => {
+    const pool = await createPool({ threads: 2, engine: 'js' });
     const job = pool.mine({ prefix: prefixOf('cancelled'), target: UNREACHABLE });
-    await sleep(50);
+    await until(() => pool.totalHashes() > 0, WAIT_MS, 'the first hashes');
     pool.cancel();
     expect((await job).status).toBe('preempted');
     const prefix = prefixOf('after cancel');
@@ -88,6 +142,7 @@ describe('miner pool with two threads', () => {
   });
 
   it('reports exhausted when no nonce of the range works, having tried them all', { timeout: TIMEOUT }, async () => {
+    const pool = await createPool({ threads: 2, engine: 'js' });
     const outcome = await pool.mine({ prefix: prefixOf('none'), target: UNREACHABLE, range: [1n, 5_001n] });
     expect(outcome).toEqual({ status: 'exhausted', hashes: 5_000 });
   });
@@ -95,11 +150,11 @@ describe('miner pool with two threads', () => {
 
 describe('miner pool shutdown', () => {
   it('close() resolves a pending job as preempted and joins every worker', { timeout: TIMEOUT }, async () => {
-    const pool = await MinerPool.create({ threads: 2, engine: 'js' });
+    const pool = await createPool({ threads: 2, engine: 'js' });
     const ids = pool.threadIds();
     expect(ids.every((id) => id > 0)).toBe(true);
     const job = pool.mine({ prefix: prefixOf('closing'), target: UNREACHABLE });
-    await sleep(50);
+    await until(() => pool.totalHashes() > 0, WAIT_MS, 'the first hashes');
     await pool.close();
     expect((await job).status).toBe('preempted');
     // A worker's threadId becomes -1 once its thread has exited.
@@ -116,7 +171,7 @@ describe('miner pool shutdown', () => {
         `const { MinerPool } = await import(${JSON.stringify(poolModule)});`,
         `const pool = await MinerPool.create({ threads: 2, engine: 'js' });`,
         `const job = pool.mine({ prefix: new Uint8Array(48), target: 0n });`,
-        `await new Promise((r) => setTimeout(r, 100));`,
+        `while (pool.totalHashes() === 0) await new Promise((r) => setTimeout(r, 5));`,
         `await pool.close();`,
         `console.log((await job).status);`,
       ].join('\n');
@@ -124,12 +179,13 @@ describe('miner pool shutdown', () => {
         cwd: fileURLToPath(new URL('..', import.meta.url)),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      children.push(child);
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      // Exiting on its own is the assertion: a leaked worker would keep it alive until the
+      // test's timeout, and afterEach kills it.
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-      clearTimeout(timer);
       expect(output.trim()).toBe('preempted');
       expect(code).toBe(0);
     },
@@ -141,15 +197,12 @@ describe('miner pool with a failing worker', () => {
     'rejects the running job instead of hanging, refuses new jobs, and still closes',
     { timeout: TIMEOUT },
     async () => {
-      const pool = await MinerPool.create({ threads: 2, engine: 'js', faultInjection: 'worker-error' });
-      try {
-        await expect(pool.mine({ prefix: prefixOf('doomed'), target: UNREACHABLE })).rejects.toThrow(
-          /worker 0 crashed: injected worker failure/,
-        );
-        await expect(pool.mine({ prefix: prefixOf('after'), target: UNREACHABLE })).rejects.toThrow(/worker 0/);
-      } finally {
-        await pool.close();
-      }
+      const pool = await createPool({ threads: 2, engine: 'js', faultInjection: 'worker-error' });
+      await expect(pool.mine({ prefix: prefixOf('doomed'), target: UNREACHABLE })).rejects.toThrow(
+        /worker 0 crashed: injected worker failure/,
+      );
+      await expect(pool.mine({ prefix: prefixOf('after'), target: UNREACHABLE })).rejects.toThrow(/worker 0/);
+      await pool.close();
       expect(pool.threadIds()).toEqual([-1, -1]);
     },
   );
@@ -160,24 +213,38 @@ describe('miner pool with a lying engine', () => {
     'emits mismatch, falls back to node-crypto and still answers with a verified nonce',
     { timeout: TIMEOUT },
     async () => {
-      const pool = await MinerPool.create({ threads: 2, engine: 'js', faultInjection: 'lying-engine' });
-      try {
-        const mismatches: Error[] = [];
-        pool.on('mismatch', (error) => mismatches.push(error));
-        const prefix = prefixOf('liar');
-        const target = 1n << 246n;
-        expectValid(prefix, target, await pool.mine({ prefix, target }));
-        expect(pool.engine).toBe('node-crypto');
-        expect(mismatches).toHaveLength(1);
-        expect(mismatches[0]).toBeInstanceOf(EngineMismatchError);
-        expect(mismatches[0]!.message).toMatch(/ENGINE MISMATCH: engine "js" reported nonce \d+/);
-        // And it stays on node-crypto for the next job.
-        const next = prefixOf('liar 2');
-        expectValid(next, target, await pool.mine({ prefix: next, target }));
-        expect(mismatches).toHaveLength(1);
-      } finally {
-        await pool.close();
-      }
+      const pool = await createPool({ threads: 2, engine: 'js', faultInjection: 'lying-engine' });
+      const mismatches: Error[] = [];
+      pool.on('mismatch', (error) => mismatches.push(error));
+      const prefix = prefixOf('liar');
+      const target = 1n << 246n;
+      expectValid(prefix, target, await pool.mine({ prefix, target }));
+      expect(pool.engine).toBe('node-crypto');
+      expect(mismatches).toHaveLength(1);
+      expect(mismatches[0]).toBeInstanceOf(EngineMismatchError);
+      expect(mismatches[0]!.message).toMatch(/ENGINE MISMATCH: engine "js" reported nonce \d+/);
+      // And it stays on node-crypto for the next job.
+      const next = prefixOf('liar 2');
+      expectValid(next, target, await pool.mine({ prefix: next, target }));
+      expect(mismatches).toHaveLength(1);
+    },
+  );
+
+  it(
+    "rechecks a found nonce on the main thread, even one the worker's own check did not see",
+    { timeout: TIMEOUT },
+    async () => {
+      const pool = await createPool({ threads: 2, engine: 'js', faultInjection: 'unchecked-liar' });
+      const mismatches: Error[] = [];
+      pool.on('mismatch', (error) => mismatches.push(error));
+      const prefix = prefixOf('unchecked liar');
+      const target = 1n << 246n;
+      expectValid(prefix, target, await pool.mine({ prefix, target }));
+      expect(pool.engine).toBe('node-crypto');
+      expect(mismatches).toHaveLength(1);
+      expect(mismatches[0]!.message).toMatch(
+        /ENGINE MISMATCH: engine "js" reported nonce \d+ .*the pool rechecked it on the main thread: its hash [0-9a-f]{64} is above the target/,
+      );
     },
   );
 });

@@ -9,6 +9,7 @@ import { MinerNode, type MinerNodeOptions } from '../src/node/miner-node.js';
 import type { NodeEvent } from '../src/node/events.js';
 import { MemoryNetwork } from './helpers/memory-network.js';
 import { QuickMiner } from './helpers/quick-miner.js';
+import { until } from './helpers/wait.js';
 
 // Nodes of a powchain network, in process, mining for real (node:crypto) at an easy target.
 
@@ -16,14 +17,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const address = (i: number): PeerAddress => ({ host: '127.0.0.1', port: 6100 + i });
 

@@ -6,6 +6,7 @@ import { MemoryNetwork } from './helpers/memory-network.js';
 import { encodeBlockMessage } from '../src/net/messages.js';
 import { MinerNode } from '../src/node/miner-node.js';
 import { SimulatedMiner } from './helpers/simulated-miner.js';
+import { until } from './helpers/wait.js';
 
 // Networks of in-process nodes over a seeded, lossy MemoryNetwork, with simulated mining
 // (every nonce is valid at the largest target): the network decides, not the CPU.
@@ -47,14 +48,6 @@ function startSim(net: MemoryNetwork, index: number, count: number, genesis: boo
   const sim = { node, miner, address };
   nodes.push(sim);
   return sim;
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const height = (sim: SimNode): number => sim.node.tree?.head.height ?? -1;

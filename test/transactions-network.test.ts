@@ -11,6 +11,7 @@ import type { NodeEvent } from '../src/node/events.js';
 import { NodeSource } from '../src/api/node-source.js';
 import { MemoryNetwork } from './helpers/memory-network.js';
 import { QuickMiner } from './helpers/quick-miner.js';
+import { until } from './helpers/wait.js';
 
 // Two powchain nodes in process, paying their miners, moving coins between keys.
 
@@ -18,14 +19,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const address = (i: number): PeerAddress => ({ host: '127.0.0.1', port: 6200 + i });
 const params = {

@@ -201,6 +201,27 @@ describe.each(FLAVORS)('nonce search in the %s build', (flavor) => {
     );
   });
 
+  it('on the fast layout (prefix length mod 64 = 48), settles a tie in hash word 0 with the full hash', () => {
+    // The fast kernel computes hash word 0 only; a nonce whose word 0 equals target word 0
+    // must be accepted or refused by the other seven words.
+    for (const length of [48, 112, 176]) {
+      const prefix = bytes(length, length);
+      for (const nonce of [5n, 0xffff_ffffn, 0x1_0000_0003n, NONCE_LIMIT - 2n]) {
+        const hash = BigInt(`0x${sha256(prefix, nonceBytes(nonce)).toString('hex')}`);
+        const word0 = hash >> 224n;
+        const rest = (1n << 224n) - 1n;
+        const search = (target: bigint): SearchResult => engine.prepare(prefix, target).search(nonce, nonce + 1n);
+        const context = `prefix ${length}, nonce ${nonce}`;
+        expect(search(hash), context).toEqual({ nonce, tried: 1 });
+        expect(search((word0 << 224n) | rest), context).toEqual({ nonce, tried: 1 });
+        expect(search(hash - 1n), context).toEqual({ nonce: null, tried: 1 });
+        expect(search(word0 << 224n), context).toEqual(
+          hash === word0 << 224n ? { nonce, tried: 1 } : { nonce: null, tried: 1 },
+        );
+      }
+    }
+  });
+
   it('continues a search across consecutive batches as one range', () => {
     const prefix = bytes(48, 9);
     const target = 1n << 251n;

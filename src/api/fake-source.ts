@@ -197,6 +197,7 @@ export class FakeSource implements ApiSource {
       networkHashrate: rate ? rate.hashesPerSecond : null,
       peers: this.#peers.length,
       mempool: this.#mempoolSize(),
+      supply: null,
       engine: 'fake',
       threads: this.#hashrate.perThread.length,
     };

@@ -96,6 +96,12 @@ export class NodeSource implements ApiSource {
       mempool: this.#node.chainState
         ? { count: this.#node.chainState.mempool.size, bytes: this.#node.chainState.mempool.bytes }
         : null,
+      supply: this.#node.chainState
+        ? {
+            unspent: this.#node.chainState.ledger.supply().toString(),
+            subsidies: this.#node.chainState.subsidiesPaid().toString(),
+          }
+        : null,
       engine: this.#engine,
       threads: this.#threads,
     };
@@ -301,9 +307,10 @@ export class NodeSource implements ApiSource {
 
   #blockTransactions(entry: TreeEntry): ApiTx[] | null {
     const state = this.#node.chainState!;
-    const payload = (entry.facts as { payload?: { transactions: Transaction[] } }).payload;
-    if (!payload) return [];
-    return payload.transactions.map((tx) => this.#apiTx(state, tx, entry.hash, entry.height));
+    if (!entry.parent) return [];
+    const payload = state.rules.payloadOf(entry.block);
+    if (!payload.ok) return [];
+    return payload.value.transactions.map((tx) => this.#apiTx(state, tx, entry.hash, entry.height));
   }
 
   #tx(state: ChainState, txid: string): ApiTx | undefined {

@@ -74,6 +74,12 @@ export interface ApiStatus {
   peers: number;
   /** null on a network without transactions. */
   mempool: { count: number; bytes: number } | null;
+  /**
+   * All unspent amounts together, in base units (decimal), and what the coinbases of the main
+   * chain were allowed to create (the subsidies): equal unless a miner claimed less. null on a
+   * network without transactions.
+   */
+  supply: { unspent: string; subsidies: string } | null;
   engine: string;
   threads: number;
 }

@@ -10,14 +10,17 @@
  * aside) and how the block interval compared with the one asked for. Exit code 0 only if
  * they agreed.
  */
-import { availableParallelism } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { HASH_SPACE } from '../primitives/limits.js';
 import { DEFAULT_PARAMS } from '../primitives/params.js';
 import { formatTarget } from '../primitives/target.js';
 import type { EngineName } from '../hashing/engine.js';
 import { freeUdpPorts } from '../net/ports.js';
-import { createEngine, defaultEngine } from '../hashing/registry.js';
+import { defaultEngine } from '../hashing/registry.js';
+import { calibrateHashrate } from '../hashing/measure.js';
 import type { NodeEvent } from '../node/events.js';
 import { engineOption, integerOption, targetOption, threadsOption, tieBreakOption } from './options.js';
 import { formatRate } from './node-view.js';
@@ -25,6 +28,8 @@ import { type NodeProcess, spawnNode } from './node-process.js';
 import { type NetworkCliOptions, addNetworkOptions, powchainOptionsGiven } from './network-options.js';
 import type { PeerAddress } from '../net/address.js';
 import { describeViewError, nodeApiArgs, startDevnetView, webOption } from './devnet-web.js';
+import { type DevnetWallet, makeDevnetWallets, payBetween, randomAmount, readBalances } from './devnet-wallets.js';
+import { formatCoins } from '../primitives/amount.js';
 
 interface DevnetOptions extends NetworkCliOptions {
   nodes: number;
@@ -60,23 +65,6 @@ interface SeenBlock {
   target: bigint | undefined;
 }
 
-/** Hashes per second of one thread of `engine` on the tutorial's 56-byte message, over ~`ms`. */
-function measureHashrate(engine: EngineName, ms: number): number {
-  const searcher = createEngine(engine).prepare(new Uint8Array(48).fill(0x61), 0n);
-  let start = 1n;
-  let batch = 4_096n;
-  let hashes = 0;
-  const began = performance.now();
-  let elapsed = 0;
-  while (elapsed < ms) {
-    hashes += searcher.search(start, start + batch).tried;
-    start += batch;
-    elapsed = performance.now() - began;
-    if (elapsed < ms / 10) batch *= 2n;
-  }
-  return (hashes / elapsed) * 1000;
-}
-
 /** `--threads 2` (every node) or `--threads 1,2,1` (node by node, the last repeated). */
 function threadListOption(text: string): number[] {
   const counts = text.split(',').map((part) => threadsOption(part.trim()));
@@ -104,7 +92,8 @@ export function devnetCommand(): Command {
   const command = new Command('devnet')
     .description(
       'start a local network of miner processes on 127.0.0.1 (one of them mines the genesis block), ' +
-        'show them working, stop them at a height, and check that they all agree on one main chain',
+        'show them working, stop them at a height, and check that they all agree on one main chain; ' +
+        'on the powchain network, also pay coins between their wallets and check that every coin adds up',
     )
     .option('--nodes <n>', 'how many miner processes', integerOption('nodes', 2, 16), 3)
     .option(
@@ -159,7 +148,7 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
   const engine = options.engine ?? defaultEngine();
   let target = options.target;
   if (target === undefined) {
-    const perThread = measureHashrate(engine, 300);
+    const perThread = await calibrateHashrate(engine);
     const total = perThread * Math.min(cores, totalThreads);
     const hashesPerBlock = Math.max(1, (total * intervalMs) / 1000);
     target = HASH_SPACE / BigInt(Math.round(hashesPerBlock));
@@ -172,9 +161,28 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
   const ports = await freeUdpPorts(options.nodes);
   const addresses = ports.map((port) => `127.0.0.1:${port}`);
   const others = addresses.join(',');
+  // The network view first: it waits for the nodes' APIs, and a port it cannot have stops
+  // devnet before any node (or wallet) is made.
+  let view: Awaited<ReturnType<typeof startDevnetView>> | undefined;
+  if (options.web) {
+    try {
+      view = await startDevnetView(addresses, options.web);
+    } catch (error) {
+      say(`devnet: ${describeViewError(error, options.web)}`);
+      return 2;
+    }
+    say(`devnet: network view at ${view.url}/ (each node's own page: http://${addresses[0]}/ ...)`);
+  }
+
+  // On powchain each node pays its own wallet, and devnet itself stops the nodes once they all
+  // reached the height (after reading the balances from their APIs); on seed they stop alone.
+  const wallets =
+    network === 'powchain'
+      ? await makeDevnetWallets(mkdtempSync(join(tmpdir(), 'powchain-devnet-wallets-')), options.nodes)
+      : [];
+  const apiUrl = (index: number): string => `http://127.0.0.1:${ports[index]}`;
   const common = (index: number): string[] => [
-    '--stop-at-height',
-    String(options.height),
+    ...(wallets[index] ? ['--pay-to', wallets[index].address] : ['--stop-at-height', String(options.height)]),
     '--target',
     '0x' + initialTarget.toString(16),
     '--threads',
@@ -192,18 +200,8 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
     `devnet: ${options.nodes} nodes on the ${network} network at ${addresses.join(', ')}; ` +
       `threads ${Array.from({ length: options.nodes }, (_, i) => threadsOf(i)).join('/')}; stopping at height ${options.height}`,
   );
-
-  // The network view first: it waits for the nodes' APIs, and a port it cannot have stops devnet before any node starts.
-  let view: Awaited<ReturnType<typeof startDevnetView>> | undefined;
-  if (options.web) {
-    try {
-      view = await startDevnetView(addresses, options.web);
-    } catch (error) {
-      say(`devnet: ${describeViewError(error, options.web)}`);
-      return 2;
-    }
-    say(`devnet: network view at ${view.url}/ (each node's own page: http://${addresses[0]}/ ...)`);
-  }
+  if (wallets.length > 0)
+    say(`devnet: a wallet per node in ${dirname(wallets[0]!.path)} (unprotected: a test network)`);
 
   const seen = new Map<string, SeenBlock>();
   // The time of the latest head seen at each height: the previous block's, for the interval shown.
@@ -224,6 +222,15 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
         if (event.height > best) {
           best = event.height;
           say(`  ${describeHead(event.height, event.hash, block, timeAt, state, initialTarget)}`);
+        }
+        if (
+          wallets.length > 0 &&
+          !finishing &&
+          nodes.length === options.nodes &&
+          nodes.every((node) => node.height >= options.height)
+        ) {
+          finishing = true;
+          void finish();
         }
         break;
       }
@@ -250,6 +257,45 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
   };
 
   const nodes: NodeState[] = [];
+  let finishing = false;
+  let final: Awaited<ReturnType<typeof readBalances>> | undefined;
+  /** Every node reached the height: read the wallets' balances, then stop the nodes. */
+  const finish = async (): Promise<void> => {
+    clearInterval(payments);
+    final = await readBalances(apiUrl(0), wallets);
+    stopAll();
+  };
+  // While the network runs, one payment every two block intervals (at least every 250 ms)
+  // between two random nodes' wallets.
+  const paid = { sent: 0, refused: 0, lastRefusal: '' };
+  const payments = setInterval(
+    () => {
+      // Coinbases are spendable only after the network's maturity: no point trying before.
+      if (
+        wallets.length === 0 ||
+        finishing ||
+        best <= (options.coinbaseMaturity ?? DEFAULT_PARAMS.coinbaseMaturity) + 1
+      )
+        return;
+      const from = Math.floor(Math.random() * wallets.length);
+      const to = (from + 1 + Math.floor(Math.random() * (wallets.length - 1))) % wallets.length;
+      const amount = randomAmount();
+      void payBetween(apiUrl(from), wallets[from]!, wallets[to]!, amount).then((result) => {
+        if (result.ok) {
+          paid.sent++;
+          if (paid.sent <= 3 || paid.sent % 10 === 0) {
+            say(
+              `  paid ${formatCoins(amount)} from node ${from}'s wallet to node ${to}'s: ${result.txid.slice(0, 16)} (${paid.sent} so far)`,
+            );
+          }
+        } else {
+          paid.refused++;
+          paid.lastRefusal = result.reason;
+        }
+      });
+    },
+    Math.max(250, 2 * intervalMs),
+  );
   const start = (index: number, genesis: boolean): NodeState => {
     const args = [
       addresses[index]!,
@@ -307,6 +353,7 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
   await view?.close();
   clearTimeout(timer);
   clearInterval(progress);
+  clearInterval(payments);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 
@@ -340,7 +387,12 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
     say(genesisExit.tree);
   }
   if (network === 'powchain' && genesisExit) reportIntervals(say, genesisExit.chain, seen, intervalMs);
+  const supplyChecked = wallets.length === 0 || reportWallets(say, wallets, final, paid);
   say('');
+  if (agreed && !supplyChecked) {
+    say('devnet: FAILED: the coins do not add up (see above)');
+    return 1;
+  }
   if (agreed) {
     const tips = new Set(exits.map((exit) => exit!.hash));
     say(
@@ -355,21 +407,49 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
   return 1;
 }
 
+/**
+ * Every wallet's balance as node 0 saw it when the network stopped, and the check that the
+ * coins add up: all wallets together hold every unspent coin, and those are exactly what the
+ * coinbases were allowed to create (fees move coins, they create none). True when they do.
+ */
+function reportWallets(
+  say: (line: string) => void,
+  wallets: readonly DevnetWallet[],
+  final: Awaited<ReturnType<typeof readBalances>> | undefined,
+  paid: { sent: number; refused: number; lastRefusal: string },
+): boolean {
+  say('');
+  say(
+    `payments: ${paid.sent} sent` +
+      (paid.refused > 0 ? `, ${paid.refused} not (the last because: ${paid.lastRefusal})` : ''),
+  );
+  if (!final || 'error' in final) {
+    say(`wallets: could not read the balances: ${final ? final.error : 'the network did not reach the height'}`);
+    return false;
+  }
+  say('wallet  balance (coins)     address');
+  wallets.forEach((wallet, i) =>
+    say(`${String(i).padEnd(6)}  ${formatCoins(final.balances[i]!).padStart(18)}  ${wallet.address}`),
+  );
+  const held = final.balances.reduce((sum, balance) => sum + balance, 0n);
+  const ok = held === final.unspent && final.unspent === final.subsidies;
+  say(
+    `supply check: the wallets hold ${formatCoins(held)}, all unspent coins are ${formatCoins(final.unspent)}, ` +
+      `the subsidies paid so far are ${formatCoins(final.subsidies)}: ${ok ? 'they add up' : 'THEY DO NOT ADD UP'}`,
+  );
+  return ok;
+}
+
 /** The powchain flags devnet hands the genesis node, as given. */
 function flagArgs(options: NetworkCliOptions): string[] {
   const args: string[] = [];
   if (options.halfLife !== undefined) args.push('--half-life', String(options.halfLife));
-  if (options.subsidy !== undefined) args.push('--subsidy', formatUnits(options.subsidy));
+  if (options.subsidy !== undefined) args.push('--subsidy', formatCoins(options.subsidy));
   if (options.halvingInterval !== undefined) args.push('--halving-interval', String(options.halvingInterval));
   if (options.coinbaseMaturity !== undefined) args.push('--coinbase-maturity', String(options.coinbaseMaturity));
   if (options.maxBlockBytes !== undefined) args.push('--max-block-bytes', String(options.maxBlockBytes));
   if (options.name !== undefined) args.push('--name', options.name);
   return args;
-}
-
-/** Base units as a coins argument (exact, 8 decimals). */
-function formatUnits(units: bigint): string {
-  return `${units / 100_000_000n}.${(units % 100_000_000n).toString().padStart(8, '0')}`;
 }
 
 /** One line for a new best height: who saw it first and, on powchain, its interval and difficulty. */

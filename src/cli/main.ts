@@ -14,7 +14,10 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 const program = new Command('powchain')
-  .description('A proof-of-work blockchain node and miner: WebAssembly SHA-256 across worker threads, UDP gossip.')
+  .description(
+    'A proof-of-work blockchain node and miner: WebAssembly SHA-256 across worker threads, UDP gossip, ' +
+      "the tutorial's network (seed) and powchain's (ASERT difficulty, most work, transactions). docs/cli.md",
+  )
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)');
 
@@ -23,5 +26,6 @@ program.addCommand(devnetCommand());
 program.addCommand(blockCommand());
 program.addCommand(benchCommand());
 program.addCommand((await import('./data.js')).dataCommand());
+program.addCommand((await import('./wallet.js')).walletCommand());
 
 await program.parseAsync(process.argv);

@@ -6,7 +6,9 @@
  * non-zero exit.
  */
 import { quote } from '../primitives/quote.js';
-import { decodeAddress } from '../primitives/coin-address.js';
+import { decodeAddress, encodeAddress } from '../primitives/coin-address.js';
+import { type NodeWallet, nodeWallet } from './node-wallet.js';
+import { WalletError } from '../wallet/errors.js';
 import { lookup } from 'node:dns/promises';
 import { availableParallelism, networkInterfaces } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -261,6 +263,18 @@ export async function runNode(
       throw error;
     }
   }
+  // Rewards: --pay-to, else a wallet kept in --data-dir (made at the first start).
+  let wallet: NodeWallet | undefined;
+  if (options.mine && options.payTo === undefined && options.dataDir !== undefined) {
+    try {
+      wallet = await nodeWallet(options.dataDir);
+    } catch (error) {
+      await transport.close();
+      store?.close();
+      if (error instanceof WalletError || error instanceof RangeError) return fail(error.message);
+      throw error;
+    }
+  }
   let pool: MinerPool | undefined;
   if (options.mine) {
     try {
@@ -271,6 +285,9 @@ export async function runNode(
       return fail(`cannot start the miner: ${(error as Error).message}`, 1);
     }
   }
+  // Events the CLI itself reports before the output is set up wait here.
+  const early: NodeEvent[] = [];
+  let say = (event: NodeEvent): void => void early.push(event);
   let node: MinerNode;
   try {
     node = new MinerNode({
@@ -283,7 +300,18 @@ export async function runNode(
       ...(options.pruneDepth !== undefined ? { pruneDepth: options.pruneDepth } : {}),
       ...(options.stopAtHeight !== undefined ? { stopAtHeight: options.stopAtHeight } : {}),
       ...(store ? { store: store.store, tree: store.tree, ...(store.ledger ? { ledger: store.ledger } : {}) } : {}),
-      payTo: () => options.payTo,
+      // Asked when a chain with transactions starts; said once, then.
+      payTo: () => {
+        const keyHash = options.payTo ?? wallet?.keyHash;
+        say({
+          event: 'pay-to',
+          address: options.payTo ? encodeAddress(options.payTo) : (wallet?.address ?? null),
+          wallet: wallet?.path ?? null,
+          created: wallet?.created ?? false,
+          protected: wallet ? wallet.protected : null,
+        });
+        return keyHash;
+      },
     });
   } catch (error) {
     // Replaying the stored chain's transactions failed: the log and its snapshot disagree.
@@ -316,6 +344,8 @@ export async function runNode(
   }
   node.onEvent(report);
   if (store?.event) report(store.event);
+  say = report;
+  for (const event of early) report(event);
   // The HTTP API reads the node through its source, which must see every event from the start.
   let api: RunningServer | undefined;
   if (options.api !== 'off') {

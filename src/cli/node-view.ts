@@ -31,6 +31,8 @@ interface Counters {
   perThread: number[];
   lastRefusal: string;
   transactions: { accepted: number; rejected: number; confirmed: number };
+  headPrintedAt: number;
+  headsSkipped: number;
 }
 
 /** Prints events as a human reads them. Returns the listener and a final-summary printer. */
@@ -50,6 +52,8 @@ export function humanView(
     perThread: [],
     lastRefusal: '',
     transactions: { accepted: 0, rejected: 0, confirmed: 0 },
+    headPrintedAt: 0,
+    headsSkipped: 0,
   };
   const live = out.isTTY === true;
   let dirty = false;
@@ -95,7 +99,11 @@ export function humanView(
           `listening on ${event.address} · ` +
           (event.mining ? `engine ${event.engine} x${event.threads}` : 'following without mining') +
           ` · target ${event.target}` +
-          (event.genesis ? ' · mining the genesis block' : ' · waiting for the genesis block')
+          (event.genesis
+            ? ' · mining the genesis block'
+            : event.resuming
+              ? ' · resuming its stored chain'
+              : ' · waiting for the genesis block')
         );
       case 'restored':
         return (
@@ -119,9 +127,21 @@ export function humanView(
         return event.status === 'rejected'
           ? `refused transaction ${event.txid.slice(0, 16)} from ${event.from}: ${event.reason}${event.detail ? ` (${event.detail})` : ''} (#${counters.transactions.rejected})`
           : `transaction ${event.txid.slice(0, 16)} ${event.status === 'accepted' ? `in the mempool, from ${event.from}` : 'confirmed'} (#${counters.transactions[event.status]})`;
-      case 'head':
-        return `head → height ${event.height} ${event.hash.slice(0, 16)}`;
+      case 'head': {
+        // A sync moves the head thousands of times a second: at most ten lines a second.
+        const now = Date.now();
+        if (now - counters.headPrintedAt < 100) {
+          counters.headsSkipped++;
+          return undefined;
+        }
+        counters.headPrintedAt = now;
+        const skipped = counters.headsSkipped;
+        counters.headsSkipped = 0;
+        return `head → height ${event.height} ${event.hash.slice(0, 16)}${skipped > 0 ? ` (${skipped} more since the last line)` : ''}`;
+      }
       case 'block':
+        // Gossip brings most blocks more than once: a duplicate is no news.
+        if (event.reason === 'duplicate') return undefined;
         return event.status === 'rejected'
           ? `refused block ${event.hash.slice(0, 16)} from ${event.from}: ${event.reason}${event.detail ? ` (${event.detail})` : ''}`
           : event.from === 'self'
@@ -138,6 +158,16 @@ export function humanView(
         return `warning: ${event.message}`;
       case 'api':
         return `HTTP API and web view at ${event.url}/`;
+      case 'pay-to':
+        if (event.address === null)
+          return 'blocks mined here pay no one: give --pay-to <address>, or --data-dir for a wallet of its own';
+        return (
+          `blocks mined here pay ${event.address}` +
+          (event.wallet ? `, whose key is in ${event.wallet}${event.created ? ' (made now)' : ''}` : '') +
+          (event.protected === false
+            ? '; that wallet is unprotected: set POWCHAIN_PASSPHRASE before its first start to encrypt it'
+            : '')
+        );
       case 'exit':
         return undefined;
     }
@@ -148,7 +178,7 @@ export function humanView(
       counters.accepted++;
       if (event.from === 'self') counters.mined++;
     }
-    if (event.event === 'block' && event.status === 'rejected') {
+    if (event.event === 'block' && event.status === 'rejected' && event.reason !== 'duplicate') {
       counters.rejected++;
       counters.lastRefusal = `${event.reason} from ${event.from}`;
     }

@@ -33,7 +33,7 @@ import {
   templateTransactions,
 } from './ledger/index.js';
 import { keyOfOutpoint, outpointKey } from './ledger/coins.js';
-import type { PowchainFacts, PowchainRules } from './rules/powchain.js';
+import type { PowchainRules } from './rules/powchain.js';
 import type { ChainLink, Refusal } from './rules/rules.js';
 
 export interface ChainStateOptions {
@@ -74,9 +74,16 @@ export class ChainState {
   readonly mempool: Mempool;
   readonly queue: VerificationQueue;
   payTo: Uint8Array | undefined;
-  readonly #txs = new Map<string, TxLocation>();
+  /** Where each main-chain transaction is: its block and its place in it (the transaction itself is read back from the block). */
+  readonly #txs = new Map<string, { block: string; height: number; index: number }>();
   readonly #outputs = new Map<string, OutputRecord>();
   readonly #history = new Map<string, AddressEvent[]>();
+  /**
+   * A ledger from a snapshot arrives without the index of the blocks it holds: the index is
+   * then rebuilt from the main chain the first time it is asked (not at start, which it would
+   * slow down for every query nobody makes).
+   */
+  #indexComplete: boolean;
 
   constructor(tree: BlockTree, rules: PowchainRules, options: ChainStateOptions = {}) {
     this.tree = tree;
@@ -88,6 +95,7 @@ export class ChainState {
     this.mempool = new Mempool(options.mempool);
     this.queue = new VerificationQueue(this.mempool, options.queue);
     this.payTo = options.payTo;
+    this.#indexComplete = options.ledger === undefined || options.ledger.height === 0;
     if (this.payTo && this.payTo.length !== KEY_HASH_BYTES) throw new RangeError('payTo must be a 20-byte key hash');
   }
 
@@ -99,9 +107,11 @@ export class ChainState {
   }
 
   #refOf(entry: TreeEntry): BlockRef {
-    const payload = (entry.facts as PowchainFacts).payload;
-    if (!payload) throw new RangeError('the genesis has no transactions to route over');
-    return { hash: entry.hash, parentHash: entry.parent!.hash, height: entry.height, payload };
+    if (!entry.parent) throw new RangeError('the genesis has no transactions to route over');
+    const decoded = this.rules.payloadOf(entry.block);
+    // A block in the tree passed its checks: its payload decodes.
+    if (!decoded.ok) throw new RangeError(`a block of the tree has no payload: ${decoded.reason}`);
+    return { hash: entry.hash, parentHash: entry.parent.hash, height: entry.height, payload: decoded.value };
   }
 
   /** The transactions of `block` (on `parent`) against the unspent outputs at its parent. */
@@ -122,8 +132,10 @@ export class ChainState {
       return { confirmed: [], dropped: [], restored: 0, connected: 0, disconnected: 0 };
     }
     const change = this.ledger.reorganize(route);
-    for (const ref of route.disconnect) this.#unindex(ref);
-    for (const ref of route.connect) this.#index(ref);
+    if (this.#indexComplete) {
+      for (const ref of route.disconnect) this.#unindex(ref);
+      for (const ref of route.connect) this.#index(ref);
+    }
     const update = this.mempool.follow(change, this.ledger);
     return { ...update, connected: route.connect.length, disconnected: route.disconnect.length };
   }
@@ -159,11 +171,17 @@ export class ChainState {
 
   /** A confirmed transaction of the main chain, by txid. */
   confirmed(txid: string): TxLocation | undefined {
-    return this.#txs.get(txid);
+    this.#completeIndex();
+    const place = this.#txs.get(txid);
+    const entry = place && this.tree.get(place.block);
+    if (!place || !entry) return undefined;
+    const tx = this.#refOf(entry).payload.transactions[place.index]!;
+    return { tx, block: place.block, height: place.height };
   }
 
   /** A main-chain output (spent or not), or a mempool transaction's: what an input spends. */
   output(outpoint: { txid: Uint8Array; index: number }): { amount: bigint; keyHash: Uint8Array } | undefined {
+    this.#completeIndex();
     const confirmed = this.#outputs.get(keyOfOutpoint(outpoint));
     if (confirmed) return { amount: confirmed.amount, keyHash: hexToBytes(confirmed.keyHash) };
     return this.mempool.get(bytesToHex(outpoint.txid))?.tx.outputs[outpoint.index];
@@ -171,7 +189,32 @@ export class ChainState {
 
   /** A key hash's history on the main chain, newest first (bounded). */
   history(keyHash: Uint8Array): readonly AddressEvent[] {
+    this.#completeIndex();
     return [...(this.#history.get(bytesToHex(keyHash)) ?? [])].reverse();
+  }
+
+  /** Indexes the whole main chain up to the ledger's tip, once, when the ledger came from a snapshot. */
+  #completeIndex(): void {
+    if (this.#indexComplete) return;
+    this.#indexComplete = true;
+    this.#txs.clear();
+    this.#outputs.clear();
+    this.#history.clear();
+    const tip = this.tree.get(this.ledger.tip)!;
+    for (const entry of this.tree.chainTo(tip).slice(1)) this.#index(this.#refOf(entry));
+  }
+
+  /** The subsidies of every block up to the ledger's height: what coinbases could create so far. */
+  subsidiesPaid(): bigint {
+    // Era by era: the subsidy is the same for every height of a halving interval.
+    const { halvingInterval } = this.rules.params;
+    let total = 0n;
+    for (let height = 1; height <= this.ledger.height;) {
+      const eraEnd = Math.min(this.ledger.height, (Math.floor(height / halvingInterval) + 1) * halvingInterval - 1);
+      total += subsidy(this.rules.params, height) * BigInt(eraEnd - height + 1);
+      height = eraEnd + 1;
+    }
+    return total;
   }
 
   /** Whether a coin of height `height` may be spent in the next block (coinbase maturity). */
@@ -180,9 +223,9 @@ export class ChainState {
   }
 
   #index(ref: BlockRef): void {
-    for (const tx of ref.payload.transactions) {
+    for (const [index, tx] of ref.payload.transactions.entries()) {
       const id = bytesToHex(txidOf(tx));
-      this.#txs.set(id, { tx, block: ref.hash, height: ref.height });
+      this.#txs.set(id, { block: ref.hash, height: ref.height, index });
       const deltas = new Map<string, bigint>();
       if (tx.kind === 'transfer') {
         for (const input of tx.inputs) {
@@ -242,9 +285,10 @@ export function ledgerFromSnapshot(
     undoDepth: tree.limits.maxForkDepth + 10,
   });
   if (!decoded.ok) return decoded;
-  const tip = tree.get(decoded.value.tip);
-  if (!tip || !tree.isMain(tip))
-    return { ok: false, reason: `its tip ${decoded.value.tip.slice(0, 16)}… is not on the stored main chain` };
+  // Its tip may be off the main chain (a crash mid-reorganisation): the undo records walk it back.
+  if (!tree.has(decoded.value.tip)) {
+    return { ok: false, reason: `its tip ${decoded.value.tip.slice(0, 16)}… is not a stored block` };
+  }
   return { ok: true, ledger: decoded.value };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The one interface every hashing engine implements (SPEC 6).
+ * The one interface every hashing engine implements (docs/hashing.md).
  *
  * A block hash is SHA-256(prefix || nonce) where prefix = data || previous_hash and the
  * nonce is 8 bytes, unsigned 64-bit big-endian. Every engine answers the same question:

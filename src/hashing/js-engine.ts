@@ -1,6 +1,6 @@
 /**
  * The `js` engine: the same midstate nonce loop as the WebAssembly core, in plain
- * TypeScript (SPEC 6). It is the portable fallback when WebAssembly is unavailable and
+ * TypeScript (docs/hashing.md). It is the portable fallback when WebAssembly is unavailable and
  * a second, independent implementation to test the WASM builds against.
  *
  * The trick, as in every SHA-256 miner: prefix = data || previous_hash never changes

@@ -1,7 +1,7 @@
 /**
  * The `node-crypto` engine: one node:crypto `createHash('sha256')` over prefix || nonce
  * per nonce. The obvious host loop and the baseline every other engine is measured
- * against (SPEC 6). It does not use a midstate: OpenSSL rehashes the whole prefix for
+ * against (docs/hashing.md). It does not use a midstate: OpenSSL rehashes the whole prefix for
  * every nonce, which is exactly the cost the other engines avoid.
  */
 import { createHash } from 'node:crypto';

@@ -1,14 +1,15 @@
 /**
  * The miner pool: N worker threads searching disjoint nonce ranges of one job.
  *
- * - With one thread the worker scans upward from 1 (the seed's order, SPEC 4.5), so it
+ * - With one thread the worker scans upward from 1 (the seed's order, docs/hashing.md), so it
  *   finds exactly the nonce the seed finds; with N threads [1, 2^64) is cut into N equal
  *   disjoint ranges and the first valid nonce reported wins.
  * - Preemption goes through shared memory, not terminate()/respawn: mine() bumps a
  *   generation counter that every worker reads between batches (pool-protocol.ts), so a
- *   new job replaces the old one within a batch, and the workers (and the compiled
- *   WebAssembly.Module they were given once) stay alive between jobs.
- * - A found nonce is rechecked here with node:crypto, on top of the worker's own check.
+ *   new job replaces the old one within a batch (~0.5 ms), and the workers (and the
+ *   compiled WebAssembly.Module they were given once) stay alive between jobs.
+ * - A found nonce is rechecked here with node:crypto (verify.ts's checkResult, against the
+ *   range of the worker that reported it), on top of the worker's own check.
  *   An engine caught lying (EngineMismatchError) emits 'mismatch', switches the whole
  *   pool to node-crypto and restarts the job: 'found' is never resolved unverified.
  */
@@ -17,7 +18,6 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { HASH_SPACE, NONCE_LIMIT } from '../primitives/limits.js';
 import type { EngineName } from './engine.js';
-import { blockHash, hashMeetsTarget } from './pow-check.js';
 import {
   type FaultInjection,
   type FromWorker,
@@ -26,11 +26,13 @@ import {
   type WorkerSetup,
   controlSlots,
   counterSlots,
+  dropSlot,
+  dropTimeSlot,
   jobCounterSlot,
   jobSlot,
 } from './pool-protocol.js';
 import { defaultEngine, tryWasmModule, wasmFlavorOf } from './registry.js';
-import { EngineMismatchError } from './verify.js';
+import { EngineMismatchError, checkResult } from './verify.js';
 
 export interface MiningJob {
   /** data || previous_hash. */
@@ -50,7 +52,7 @@ export interface PoolOptions {
   threads?: number;
   /** Default defaultEngine(), the fastest that works here. */
   engine?: EngineName;
-  /** Nonces per batch; default adapts to ~10 ms per batch. */
+  /** Nonces per batch; default adapts to ~BATCH_TARGET_MS (pool-protocol.ts) per batch. */
   batchSize?: number;
   /** Test hooks only (see pool-protocol.ts). */
   faultInjection?: FaultInjection;
@@ -88,6 +90,8 @@ interface RunningJob {
   readonly job: MiningJob;
   readonly start: bigint;
   readonly end: bigint;
+  /** Worker i searches ranges[i]. */
+  readonly ranges: ReadonlyArray<readonly [bigint, bigint]>;
   generation: number;
   exhausted: number;
   readonly resolve: (outcome: MineOutcome) => void;
@@ -196,6 +200,7 @@ export class MinerPool extends EventEmitter {
         job: { ...job, prefix: Uint8Array.from(job.prefix) },
         start,
         end,
+        ranges: splitRange(start, end, this.threads),
         generation: 0,
         exhausted: 0,
         resolve,
@@ -225,6 +230,31 @@ export class MinerPool extends EventEmitter {
     let total = 0;
     for (let i = 0; i < this.threads; i++) total += Number(Atomics.load(this.counters, i));
     return total;
+  }
+
+  /** The generation of the job being mined (or of the last one): bumped by every new job, restart and preemption. */
+  get generation(): number {
+    return Atomics.load(this.control, GENERATION);
+  }
+
+  /** Per worker, the generation it is (or was last) searching: how tests see the workers move to a new job. */
+  workerGenerations(): number[] {
+    return Array.from({ length: this.threads }, (_, i) => Atomics.load(this.control, jobSlot(i)));
+  }
+
+  /**
+   * Per worker, the last job it dropped because it was preempted: its generation and when
+   * it stopped hashing it, in process.hrtime.bigint() nanoseconds (one clock for every
+   * thread), or null before its first preemption. bench/preemption.ts measures with it.
+   */
+  workerDrops(): Array<{ generation: number; stoppedAtNs: bigint } | null> {
+    return Array.from({ length: this.threads }, (_, i) => {
+      // The worker writes the time before the generation: read in the other order, a new
+      // generation always comes with its own time.
+      const generation = Atomics.load(this.control, dropSlot(this.threads, i));
+      const stoppedAtNs = Atomics.load(this.counters, dropTimeSlot(this.threads, i));
+      return stoppedAtNs === 0n ? null : { generation, stoppedAtNs };
+    });
   }
 
   /** The workers' thread ids; -1 for a worker that has exited (how tests see that close() joined them). */
@@ -286,9 +316,8 @@ export class MinerPool extends EventEmitter {
   private dispatch(running: RunningJob): void {
     running.generation = this.bumpGeneration();
     running.exhausted = 0;
-    const ranges = splitRange(running.start, running.end, this.threads);
     this.workers.forEach((worker, index) => {
-      const [start, end] = ranges[index]!;
+      const [start, end] = running.ranges[index]!;
       const { prefix, target } = running.job;
       this.send(worker, { type: 'job', generation: running.generation, prefix, target, start, end });
     });
@@ -303,7 +332,7 @@ export class MinerPool extends EventEmitter {
     if (running === null || !('generation' in message) || message.generation !== running.generation) return;
     switch (message.type) {
       case 'found':
-        this.onFound(running, message.nonce);
+        this.onFound(running, index, message.nonce);
         break;
       case 'exhausted':
         running.exhausted += 1;
@@ -318,20 +347,20 @@ export class MinerPool extends EventEmitter {
     }
   }
 
-  private onFound(running: RunningJob, nonce: bigint): void {
+  private onFound(running: RunningJob, index: number, nonce: bigint): void {
     const { prefix, target } = running.job;
-    const inRange = nonce >= running.start && nonce < running.end;
-    if (inRange && hashMeetsTarget(blockHash(prefix, nonce), target)) {
-      this.settle({ status: 'found', nonce, hashes: this.jobHashes(running) });
+    const [start, end] = running.ranges[index]!;
+    try {
+      // The worker's own range; no tried count: the worker counts its hashes itself.
+      checkResult(this.engineName, prefix, target, start, end, { nonce });
+    } catch (error) {
+      if (!(error instanceof EngineMismatchError)) throw error;
+      this.onMismatch(
+        new EngineMismatchError(error.engine, nonce, `the pool rechecked it on the main thread: ${error.detail}`),
+      );
       return;
     }
-    this.onMismatch(
-      new EngineMismatchError(
-        this.engineName,
-        nonce,
-        'the pool rechecked it on the main thread and it does not meet the target',
-      ),
-    );
+    this.settle({ status: 'found', nonce, hashes: this.jobHashes(running) });
   }
 
   /** An engine lied or failed: fall back to node-crypto and restart the job, or give up if that was node-crypto. */

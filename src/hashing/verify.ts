@@ -1,11 +1,12 @@
 /**
- * Nobody believes an engine's nonce until node:crypto agrees (SPEC 6).
+ * Nobody believes an engine's nonce until node:crypto agrees (docs/hashing.md).
  *
- * `verifiedEngine()` wraps an engine so that every nonce its searches report is rehashed
- * with node:crypto; a nonce outside the searched range, or whose hash is above the
- * target, or a `tried` count that does not match it, throws `EngineMismatchError`.
- * That is a broken invariant (a miscompiled WASM build, a bug in a hand-written round),
- * not an expected refusal, hence an exception rather than a verdict.
+ * `checkResult()` rechecks a reported result: a nonce inside the searched range, whose hash
+ * node:crypto finds <= target, and a `tried` count that matches it; `verifiedEngine()` wraps
+ * an engine so that every result its searches report goes through it. A wrong result throws
+ * `EngineMismatchError`: an engine that lies is a broken invariant (a miscompiled WASM build,
+ * a bug in a hand-written round), not an expected refusal, hence an exception rather than a
+ * verdict.
  */
 import type { Engine, EngineName, NonceSearcher, SearchResult } from './engine.js';
 import { blockHash, hashMeetsTarget } from './pow-check.js';
@@ -26,8 +27,11 @@ export class EngineMismatchError extends Error {
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 /**
- * Rechecks one reported result against node:crypto; throws EngineMismatchError if it is
- * wrong. Exported for the pool, which checks a worker's answer once more on the main thread.
+ * The one check of a reported result, against node:crypto: the nonce lies in the searched
+ * range [start, end), its hash is <= target, and `tried` (when the reporter knows it) is
+ * nonce - start + 1; checked in that order. A result without a nonce is always fine. Throws
+ * EngineMismatchError otherwise. The verify wrapper and the pool (which checks a worker's
+ * answer once more on the main thread, against that worker's range) both use it.
  */
 export function checkResult(
   engine: EngineName | string,
@@ -35,7 +39,7 @@ export function checkResult(
   target: bigint,
   start: bigint,
   end: bigint,
-  result: SearchResult,
+  result: { readonly nonce: bigint | null; readonly tried?: number },
 ): void {
   const { nonce, tried } = result;
   if (nonce === null) return;
@@ -46,7 +50,7 @@ export function checkResult(
   if (!hashMeetsTarget(hash, target)) {
     throw new EngineMismatchError(engine, nonce, `its hash ${hex(hash)} is above the target 0x${target.toString(16)}`);
   }
-  if (BigInt(tried) !== nonce - start + 1n) {
+  if (tried !== undefined && BigInt(tried) !== nonce - start + 1n) {
     throw new EngineMismatchError(
       engine,
       nonce,

@@ -2,11 +2,15 @@
  * Loader for the AssemblyScript nonce search (assembly/): compiles each build once, and
  * wraps one instance per engine object in the Engine interface.
  *
- * Plain WebAssembly.Instance rather than @assemblyscript/loader: the module's interface is
- * a few functions taking and returning i32 over static buffers whose addresses it exports
- * (no strings, arrays or managed objects), so the loader's lifting and lowering of managed
- * values has nothing to do, and the hot call stays a direct export call.
+ * Instances come from @assemblyscript/loader's instantiateSync, which supplies the `env`
+ * imports AssemblyScript code expects (the debug builds' abort, with its message and file
+ * read out of memory). The interface is a few functions taking and returning i32 over static
+ * buffers whose addresses the module exports (docs/hashing.md), so there is nothing for the
+ * loader to lift or lower; its demangled exports wrap every function in a rest-arguments
+ * closure, so the engine calls the instance's own exports (`instance.exports`) instead, and
+ * `search`, the hot call, stays a direct call into WebAssembly.
  */
+import { instantiateSync } from '@assemblyscript/loader';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Engine, NonceSearcher, SearchResult } from './engine.js';
@@ -132,14 +136,9 @@ class WasmEngine implements Engine {
   constructor(flavor: WasmFlavor, module: WebAssembly.Module) {
     const name = flavor === 'simd' ? 'wasm-simd' : 'wasm';
     this.name = name;
-    const instance = new WebAssembly.Instance(module, {
-      env: {
-        // Only the debug builds import abort (assertions are off in release).
-        abort(_message: number, _file: number, line: number, column: number): never {
-          throw new Error(`${name} module aborted at line ${line}, column ${column}`);
-        },
-      },
-    });
+    // Only the debug builds import abort (assertions are off in release); the loader's own
+    // abort names the message and the file.
+    const { instance } = instantiateSync<Record<string, unknown>>(module);
     this.#exports = instance.exports as unknown as NonceSearchExports;
     // The module never grows its memory (no allocation at all), so these views stay valid.
     const buffer = this.#exports.memory.buffer;

@@ -1,31 +1,32 @@
 /**
  * One miner worker thread: searches its nonce range of the current job in batches,
  * checking the shared generation counter between batches so that a newer job preempts
- * it within one batch (~10 ms). The protocol is described in pool-protocol.ts.
+ * it within one batch (~BATCH_TARGET_MS). The protocol is described in pool-protocol.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Engine, EngineName, NonceSearcher } from './engine.js';
 import {
+  BATCH_TARGET_MS,
   GENERATION,
   type FromWorker,
   type ToWorker,
   type WorkerSetup,
+  dropSlot,
+  dropTimeSlot,
   jobCounterSlot,
   jobSlot,
 } from './pool-protocol.js';
 import { createEngine, createUnverifiedEngine } from './registry.js';
 import { EngineMismatchError, verifiedEngine } from './verify.js';
 
-/** A batch should take about this long: short enough to preempt fast, long enough to amortise the check. */
-const BATCH_TARGET_MS = 10;
-const MIN_BATCH = 64;
+const MIN_BATCH = 16;
 const MAX_BATCH = 1 << 24;
-/** First guesses per engine, adapted after every batch. */
+/** First guesses per engine (about BATCH_TARGET_MS on a recent x86-64 core), adapted after every batch. */
 const INITIAL_BATCH: Record<EngineName, number> = {
-  'wasm-simd': 32_768,
-  wasm: 16_384,
-  js: 4_096,
-  'node-crypto': 2_048,
+  'wasm-simd': 4_096,
+  wasm: 2_048,
+  js: 512,
+  'node-crypto': 256,
 };
 
 const setup = workerData as WorkerSetup;
@@ -34,6 +35,8 @@ const control = new Int32Array(setup.control);
 const counters = new BigInt64Array(setup.counters);
 const totalSlot = setup.index;
 const jobTotalSlot = jobCounterSlot(setup.threads, setup.index);
+const ownDropSlot = dropSlot(setup.threads, setup.index);
+const ownDropTimeSlot = dropTimeSlot(setup.threads, setup.index);
 const post = (message: FromWorker): void => port.postMessage(message);
 
 /** The test hook's liar: claims the first nonce of every batch. */
@@ -51,6 +54,9 @@ function makeEngine(name: EngineName): Engine {
   if (setup.faultInjection === 'lying-engine' && name !== 'node-crypto') {
     return verifiedEngine(lyingEngine(createUnverifiedEngine(name, setup.module)));
   }
+  if (setup.faultInjection === 'unchecked-liar' && name !== 'node-crypto') {
+    return lyingEngine(createUnverifiedEngine(name, setup.module));
+  }
   return createEngine(name, setup.module);
 }
 
@@ -59,9 +65,16 @@ let batch = setup.batchSize ?? INITIAL_BATCH[setup.engine];
 
 function adaptBatch(elapsedMs: number): void {
   if (setup.batchSize !== undefined) return;
-  // Timer resolution makes very short batches unmeasurable: grow fast until they are not.
-  const factor = elapsedMs < 1 ? 4 : Math.min(2, Math.max(0.5, BATCH_TARGET_MS / elapsedMs));
+  // At most x2 or /2 a batch: one batch stretched by the scheduler (a shared machine) must
+  // not shrink the next one to nothing, nor a tier-up grow it past preemption's bound.
+  const factor = elapsedMs <= 0 ? 2 : Math.min(2, Math.max(0.5, BATCH_TARGET_MS / elapsedMs));
   batch = Math.round(Math.min(MAX_BATCH, Math.max(MIN_BATCH, batch * factor)));
+}
+
+/** Records that this worker stopped hashing `generation` now (pool-protocol.ts: drop slots). */
+function recordDrop(generation: number): void {
+  Atomics.store(counters, ownDropTimeSlot, process.hrtime.bigint());
+  Atomics.store(control, ownDropSlot, generation);
 }
 
 function runJob(job: Extract<ToWorker, { type: 'job' }>): void {
@@ -75,7 +88,11 @@ function runJob(job: Extract<ToWorker, { type: 'job' }>): void {
   try {
     const searcher: NonceSearcher = engine.prepare(job.prefix, job.target);
     for (let next = start; next < end;) {
-      if (preempted()) return;
+      if (preempted()) {
+        recordDrop(generation);
+        if (setup.faultInjection === 'stale-found') post({ type: 'found', generation, nonce: next });
+        return;
+      }
       const batchEnd = next + BigInt(batch) < end ? next + BigInt(batch) : end;
       const began = performance.now();
       const result = searcher.search(next, batchEnd);

@@ -26,9 +26,11 @@ export interface PeerLimits {
   datagramBurst?: number;
   validatedDatagramsPerSecond?: number;
   validatedDatagramBurst?: number;
-  /** Requests (getblocks, getdata) per second a peer may make, and in a burst. */
+  /** Requests (getblocks, getdata) per second a peer may make, and in a burst, before and after validation. */
   requestsPerSecond?: number;
   requestBurst?: number;
+  validatedRequestsPerSecond?: number;
+  validatedRequestBurst?: number;
   /** Transactions per second a peer may send for the mempool, and in a burst. */
   transactionsPerSecond?: number;
   transactionBurst?: number;
@@ -62,6 +64,9 @@ export const DEFAULT_PEER_LIMITS: Required<PeerLimits> = {
   // make this node send, on top of the amplification limit.
   requestsPerSecond: 4,
   requestBurst: 8,
+  // A validated peer syncing asks for a batch of 250 blocks as soon as one arrives.
+  validatedRequestsPerSecond: 32,
+  validatedRequestBurst: 64,
   // A full block holds about 170 transfers; a second's worth from one peer, twice over.
   transactionsPerSecond: 200,
   transactionBurst: 400,
@@ -192,8 +197,10 @@ export class PeerTable {
   allowRequest(peer: Peer): boolean {
     const now = this.#now();
     const limits = this.limits;
+    if (peer.validated) {
+      return take(peer.requests, now, limits.validatedRequestsPerSecond, limits.validatedRequestBurst);
+    }
     if (!take(peer.requests, now, limits.requestsPerSecond, limits.requestBurst)) return false;
-    if (peer.validated) return true;
     return take(
       this.#host(peer.address.host, now).requests,
       now,

@@ -14,6 +14,8 @@ export type NodeEvent =
       threads: number;
       target: string;
       genesis: boolean;
+      /** It resumes a chain restored from its data directory. */
+      resuming: boolean;
       mining: boolean;
     }
   | {
@@ -52,6 +54,7 @@ export type NodeEvent =
   | { event: 'compacted'; blocks: number; dead_bytes: number }
   | { event: 'sync'; from: string; height: number; their_height: number }
   | { event: 'api'; url: string }
+  | { event: 'pay-to'; address: string | null; wallet: string | null; created: boolean; protected: boolean | null }
   | { event: 'warning'; message: string }
   | { event: 'exit'; height: number; hash: string; chain: string[]; reason: string; tree?: string };
 

@@ -236,11 +236,24 @@ export class MinerNode {
   }
 
   #startChainState(tree: BlockTree, ledger?: Ledger): void {
-    this.#chainState = tree.rules.chainState?.(tree, {
-      payTo: this.#options.payTo?.(),
-      ...(ledger ? { ledger } : {}),
-    });
-    this.#chainState?.followHead();
+    if (!tree.rules.chainState) return;
+    const payTo = this.#options.payTo?.();
+    this.#chainState = tree.rules.chainState(tree, { payTo, ...(ledger ? { ledger } : {}) });
+    if (!this.#chainState || !ledger) {
+      this.#chainState?.followHead();
+      return;
+    }
+    try {
+      this.#chainState.followHead();
+    } catch (error) {
+      // The snapshot does not fit the stored chain: replay it from the genesis instead.
+      this.#emit({
+        event: 'warning',
+        message: `the chain-state snapshot was not usable (${(error as Error).message}); replaying from the genesis`,
+      });
+      this.#chainState = tree.rules.chainState?.(tree, { payTo });
+      this.#chainState?.followHead();
+    }
   }
 
   get tree(): BlockTree | undefined {
@@ -313,6 +326,7 @@ export class MinerNode {
         tree ? tree.rules.nextTarget(tree.head) : (this.#options.network.seed.target ?? DEFAULT_TARGET),
       ),
       genesis: this.#options.genesis && !tree,
+      resuming: tree !== undefined,
       mining: this.#miner !== undefined,
     });
     if (tree) {
@@ -453,7 +467,9 @@ export class MinerNode {
     if (checked.ok) {
       this.#connectOrphans(checked.entry);
       this.#afterAppend(previousHead, peer.key);
-      if (peer.extended && this.#sync.noteBlock(peer.key, this.#now())) this.#requestSync(peer);
+      // The datagram's size, near enough: base64 data and the fixed fields.
+      const bytes = Math.ceil((block.data.length * 4) / 3) + 200;
+      if (peer.extended && this.#sync.noteBlock(peer.key, this.#now(), bytes)) this.#requestSync(peer);
       return;
     }
     switch (checked.reason) {

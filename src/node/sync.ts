@@ -9,9 +9,10 @@
  * joiner catches up at the speed of the link even on a network where nobody mines.
  */
 import type { BlockTree } from '../consensus/block-tree.js';
+import { MAX_DATAGRAM_BYTES } from '../primitives/limits.js';
 
-/** Blocks asked for in one getblocks. */
-export const SYNC_BATCH = 250;
+/** Blocks asked for in one getblocks (the protocol's most): fewer round trips per block synced. */
+export const SYNC_BATCH = 500;
 /** Bytes one answer (to getblocks or getdata) may take at most. */
 export const MAX_REPLY_BYTES = 1024 * 1024;
 /** An answer with no block for this long is stalled: ask again. */
@@ -36,8 +37,9 @@ interface PeerSync {
   /** When the last getblocks went to this peer, and when a block of its answer last arrived. */
   requestedAt: number;
   progressAt: number;
-  /** Blocks of the current answer received so far. */
+  /** Blocks of the current answer received so far, and their bytes. */
   received: number;
+  bytes: number;
 }
 
 export class SyncState {
@@ -82,19 +84,22 @@ export class SyncState {
     state.requestedAt = now;
     state.progressAt = now;
     state.received = 0;
+    state.bytes = 0;
   }
 
   /**
-   * A block from `peer` was connected. True when it completes the batch asked for: the
+   * A block of `bytes` (its datagram) from `peer` was connected. True when it completes the
+   * batch asked for (as many blocks as asked, or as many bytes as an answer may hold): the
    * next one can be requested at once.
    */
-  noteBlock(peer: string, now: number): boolean {
+  noteBlock(peer: string, now: number, bytes = 0): boolean {
     const state = this.#peers.get(peer);
     if (!state || state.requestedAt < 0) return false;
     state.progressAt = now;
     this.#lastProgress = now;
     state.received++;
-    if (state.received < SYNC_BATCH) return false;
+    state.bytes += bytes;
+    if (state.received < SYNC_BATCH && state.bytes <= MAX_REPLY_BYTES - MAX_DATAGRAM_BYTES) return false;
     state.requestedAt = -1;
     return true;
   }
@@ -112,7 +117,7 @@ export class SyncState {
     let state = this.#peers.get(peer);
     if (!state) {
       if (this.#peers.size >= MAX_TRACKED) this.#peers.delete(this.#peers.keys().next().value!);
-      state = { claim: undefined, claimedAt: -Infinity, requestedAt: -1, progressAt: -Infinity, received: 0 };
+      state = { claim: undefined, claimedAt: -Infinity, requestedAt: -1, progressAt: -Infinity, received: 0, bytes: 0 };
       this.#peers.set(peer, state);
     }
     return state;

@@ -37,9 +37,14 @@ export const MEDIAN_TIME_SPAN = 11;
 
 export interface PowchainFacts extends BlockFacts {
   readonly time: number;
-  /** Undefined for the genesis, whose data is the parameters record. */
-  readonly payload: BlockPayload | undefined;
 }
+
+/**
+ * Decoded payloads kept at once (recently checked or routed over). Each block's is decoded
+ * when checked and again only when asked for later: a 100,000-block chain does not hold
+ * 100,000 decoded payloads.
+ */
+const PAYLOAD_CACHE_ENTRIES = 4_096;
 
 export interface PowchainRules extends NetworkRules {
   readonly network: 'powchain';
@@ -47,12 +52,13 @@ export interface PowchainRules extends NetworkRules {
   /** The genesis block's hash (lower-case hex): the network's identity, signed by every transaction. */
   readonly genesisHash: string;
   readonly schedule: AsertSchedule;
-  /** The payload of a block, decoded once (the same object every time it is asked). */
+  /** The payload of a block (recently decoded ones from a bounded cache). */
   payloadOf(block: Block): { ok: true; value: BlockPayload } | { ok: false; reason: string };
   /**
-   * The chain state of `tree` (ledger, mempool, index): made once per tree, and from then on
+   * The chain state of `tree` (ledger, mempool, index): made when the tree is, and from then on
    * the tree's blocks are checked against its ledger and templates are filled from its mempool.
-   * A restored tree gets it after the restore (its stored blocks replayed by followHead).
+   * A restored tree gets it after the restore (its stored blocks replayed by followHead). Made
+   * again, it replaces the first.
    */
   chainState(tree: BlockTree, options?: ChainStateOptions): ChainState;
 }
@@ -69,16 +75,20 @@ export function powchainParamsOf(
 /** The rules of the network whose genesis has hash `genesisHash` and holds `params`. */
 export function powchainRules(params: NetworkParams, genesisHash: string): PowchainRules {
   const schedule = powchainSchedule(params);
-  // Decoding costs more than a lookup: each block's payload is decoded once.
-  const payloads = new WeakMap<Block, { ok: true; value: BlockPayload } | { ok: false; reason: string }>();
+  // Decoding costs more than a lookup: a block checked twice in a row (work, then in its
+  // tree) is decoded once. Least recently used out first.
+  const payloads = new Map<Block, { ok: true; value: BlockPayload } | { ok: false; reason: string }>();
   let state: ChainState | undefined;
 
   const payloadOf = (block: Block): { ok: true; value: BlockPayload } | { ok: false; reason: string } => {
     let decoded = payloads.get(block);
-    if (!decoded) {
+    if (decoded) {
+      payloads.delete(block);
+    } else {
       decoded = decodePayload(block.data, params.maxBlockBytes);
-      payloads.set(block, decoded);
+      if (payloads.size >= PAYLOAD_CACHE_ENTRIES) payloads.delete(payloads.keys().next().value!);
     }
+    payloads.set(block, decoded);
     return decoded;
   };
   const timeOf = (link: ChainLink): number => (link.facts as PowchainFacts).time;
@@ -98,7 +108,7 @@ export function powchainRules(params: NetworkParams, genesisHash: string): Powch
     schedule,
     payloadOf,
     chainState(tree: BlockTree, options?: ChainStateOptions): ChainState {
-      if (state) throw new RangeError('this network already has its chain state');
+      // A second one replaces the first (to start over from the genesis when a snapshot fails).
       state = new ChainState(tree, this as PowchainRules, options);
       return state;
     },
@@ -115,7 +125,6 @@ export function powchainRules(params: NetworkParams, genesisHash: string): Powch
         target: params.initialTarget,
         work: workForTarget(params.initialTarget),
         time: params.genesisTimeMs,
-        payload: undefined,
       };
       return { ok: true, facts };
     },
@@ -165,7 +174,7 @@ export function powchainRules(params: NetworkParams, genesisHash: string): Powch
         const checked = state.checkTransactions(block, payload, parent);
         if (!checked.ok) return checked;
       }
-      const facts: PowchainFacts = { target, work: workForTarget(target), time: payload.time, payload };
+      const facts: PowchainFacts = { target, work: workForTarget(target), time: payload.time };
       return { ok: true, facts };
     },
 
