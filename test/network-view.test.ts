@@ -25,9 +25,9 @@ import {
   sendCoins,
   spendableCoins,
   startApiNode,
-  until,
   wallet,
 } from './helpers/api-node.js';
+import { until } from './helpers/wait.js';
 
 /** With POWCHAIN_SCREENSHOT=1 the real nodes' fork test also writes the README's picture of the network view. */
 
@@ -247,7 +247,7 @@ describe('the network view of real nodes', () => {
     const paid = await sendCoins(a, alice, bob, 700_000_000n, 1_000n);
     await until(() => nodes.every((node) => node.node.chainState?.confirmed(paid)), 30_000, 'the payment confirmed');
     /** Stops every miner and waits for one head (a tie of equal work, each node keeping its first seen, broken by one more block of node 0). */
-    const settle = async () => {
+    const settleOnOneHead = async () => {
       for (const node of nodes) node.miner.pause();
       const oneHead = () => new Set(nodes.map((node) => node.node.tree!.head.hash)).size === 1;
       await until(oneHead, 2_000, 'one head').catch(async () => {
@@ -255,7 +255,7 @@ describe('the network view of real nodes', () => {
         await until(oneHead, 10_000, 'one head after a tie-breaking block');
       });
     };
-    await settle();
+    await settleOnOneHead();
     await poll(() => page.locator('#summary').textContent()).toBe('3 nodes · 3 up · all on one head');
 
     // Node 2 is cut off and mines one block alone; nodes 0 and 1 mine two.
@@ -284,7 +284,7 @@ describe('the network view of real nodes', () => {
     await page.locator(`.node[data-key="${tip}"]`).click();
     for (const node of nodes) node.miner.run();
     await until(() => c.node.tree!.head.height >= from + 2 + DEFAULT_HEAL_DEPTH, 20_000, 'the fork buried');
-    await settle();
+    await settleOnOneHead();
     await page.locator(`.node[data-key="${lone}"]`).waitFor({ state: 'detached' });
     await poll(() => page.locator(`.node.head text.badge`).allTextContents()).toEqual(['node 0 node 1 node 2']);
   });

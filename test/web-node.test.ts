@@ -24,9 +24,9 @@ import {
   sendCoins,
   spendableCoins,
   startApiNode,
-  until,
   wallet,
 } from './helpers/api-node.js';
+import { until } from './helpers/wait.js';
 
 /** expect.poll with room for a loaded machine (its default gives up after 1 s). */
 const poll = <T>(read: () => T | Promise<T>, options: { timeout?: number } = {}) =>
@@ -86,7 +86,7 @@ async function openPage(node: ApiNode, path = '/'): Promise<Page> {
 const heightOf = (node: ApiNode): number => node.node.tree?.head.height ?? -1;
 
 /** Stops every miner and waits for one head; a tie of equal work (each keeps its first seen) is broken by one more block of `breaker`. */
-async function settle(nodes: ApiNode[], breaker: ApiNode): Promise<void> {
+async function settleOnOneHead(nodes: ApiNode[], breaker: ApiNode): Promise<void> {
   for (const node of nodes) node.miner.pause();
   const oneHead = () => new Set(nodes.map((node) => node.node.tree!.head.hash)).size === 1;
   try {
@@ -222,7 +222,7 @@ describe('the web view of a real powchain node', () => {
     await until(() => sent.every((txid) => a.node.chainState!.confirmed(txid)), 30_000, 'the payments confirmed');
 
     // A short partition: node 0 mines alone and loses its block to the others' longer branch.
-    await settle(nodes, a);
+    await settleOnOneHead(nodes, a);
     network.partition([a.address], [b.address, c.address]);
     const forkedAt = heightOf(a);
     a.miner.allow(1);
@@ -236,7 +236,7 @@ describe('the web view of a real powchain node', () => {
     await until(() => a.node.tree!.head.hash === b.node.tree!.head.hash, 20_000, 'node 0 reorganised');
     for (const node of nodes) node.miner.run();
     await until(() => heightOf(a) >= forkedAt + 5, 30_000, 'three blocks more');
-    await settle(nodes, a);
+    await settleOnOneHead(nodes, a);
 
     // Two payments wait in the mempool; a tutorial miner somewhere sends something that is not a block.
     await sendCoins(a, alice, carol, 75_000_000n, 900n);

@@ -247,12 +247,3 @@ export async function sendCoins(
   if (!answer.txid) throw new Error(`the API refused the transfer: ${answer.error}`);
   return answer.txid;
 }
-
-/** Polls `condition` every 10 ms until it holds. */
-export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
