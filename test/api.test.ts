@@ -437,6 +437,25 @@ describe('GET /api/events', () => {
     }
   });
 
+  it('closes at once, ending connections that never sent a byte and kept-alive ones', async () => {
+    const server = await startApiServer({ source: new FakeSource(), rateLimit: false });
+    // A browser's preconnect: connected, silent. And a connection kept alive after an answer.
+    const silent = connect(server.port, '127.0.0.1');
+    await new Promise((resolve) => silent.once('connect', resolve));
+    const silentClosed = new Promise((resolve) => silent.once('close', resolve));
+    const kept = connect(server.port, '127.0.0.1');
+    kept.write('GET /api/status HTTP/1.1\r\nhost: x\r\n\r\n');
+    await new Promise((resolve) => kept.once('data', resolve));
+    const keptClosed = new Promise((resolve) => kept.once('close', resolve));
+    // Not after the 10 s a silent connection may last: the test's own timeout would end first.
+    const closed = await Promise.race([
+      server.close().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(resolve, 5_000, 'still open')),
+    ]);
+    expect(closed).toBe('closed');
+    await Promise.all([silentClosed, keptClosed]);
+  });
+
   it('lets the server close while streams are open', async () => {
     const source = new FakeSource();
     const server = await startApiServer({ source, rateLimit: false });

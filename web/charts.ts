@@ -8,6 +8,7 @@ import 'uplot/dist/uPlot.min.css';
 import { formatDuration, formatHashrate } from './format.js';
 
 const MAX_POINTS = 500;
+const HEIGHT_STEPS = Array.from({ length: 8 }, (_, power) => [1, 2, 5].map((step) => step * 10 ** power)).flat();
 
 function sizeOf(container: HTMLElement): { width: number; height: number } {
   return { width: Math.max(240, container.clientWidth - 8), height: 180 };
@@ -32,7 +33,8 @@ export class IntervalChart {
         title: 'Block interval',
         scales: { x: { time: false } },
         axes: [
-          { label: 'height' },
+          // Heights are whole numbers: ticks at 1, 2, 5, 10, 20, 50... apart, never 2.5.
+          { label: 'height', incrs: HEIGHT_STEPS },
           { label: 'seconds', size: 60, values: (_plot, values) => values.map((value) => String(value)) },
         ],
         series: [

@@ -29,3 +29,18 @@ export function row(cells: string[], className = '', span?: number): HTMLTableRo
   }
   return tr;
 }
+
+/** Name and value rows; a value may be a node (a link). */
+export function detailsList(rows: Array<[string, string | Node]>): HTMLDListElement {
+  const list = document.createElement('dl');
+  list.className = 'details';
+  for (const [name, value] of rows) {
+    const term = document.createElement('dt');
+    term.textContent = name;
+    const definition = document.createElement('dd');
+    definition.append(value);
+    definition.dataset.field = name;
+    list.append(term, definition);
+  }
+  return list;
+}

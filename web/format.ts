@@ -47,3 +47,8 @@ export function formatTime(time: number | null): string {
         .replace('T', ' ')
         .replace(/\.\d+Z$/, ' UTC');
 }
+
+/** 1234 as "1.23 kB" (decimal prefixes, as formatScaled). */
+export function formatBytes(bytes: number): string {
+  return `${formatScaled(bytes)}${bytes >= 1000 ? 'B' : ' B'}`;
+}

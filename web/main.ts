@@ -1,10 +1,21 @@
 /**
  * The node's web page (served at `/`): a header with the chain's numbers, the live block
- * tree, a block's details on click, charts of block interval and hashrate, and the peers
- * and recent refusals. It loads the recent tree once, then follows `/api/events`; drawing
- * is batched to one pass per animation frame however fast blocks arrive.
+ * tree, a details panel (a block on click, and the pages of transactions and addresses,
+ * reached by links: route.ts), the mempool, charts of block interval and hashrate, and the
+ * peers and recent refusals. It loads the recent tree once, then follows `/api/events`;
+ * drawing is batched to one pass per animation frame however fast blocks arrive.
  */
-import type { ApiBlock, ApiPeer, ApiRefusal, ApiStatus, ApiTree, ApiTreeBlock } from '../src/api/source.js';
+import type {
+  ApiAddress,
+  ApiBlock,
+  ApiMempool,
+  ApiPeer,
+  ApiRefusal,
+  ApiStatus,
+  ApiTree,
+  ApiTreeBlock,
+  ApiTx,
+} from '../src/api/source.js';
 import { ApiRequestError, getJson, listen, type StreamState } from './api.js';
 import { HashrateChart, IntervalChart } from './charts.js';
 import { formatAgo, formatDuration, formatHashrate, formatScaled, shortHash } from './format.js';
@@ -12,6 +23,8 @@ import { blockDetails, foldDetails } from './details.js';
 import { type DisplayNode, TreeModel } from './tree-model.js';
 import { TreeView } from './tree-view.js';
 import { byId, clear, row, setText } from './dom.js';
+import { type Route, parseRoute, routeHref } from './route.js';
+import { MempoolPanel, addressDetails, txDetails } from './transactions.js';
 import './style.css';
 
 /** Heights the page keeps in memory below the head. */
@@ -20,11 +33,15 @@ const PEERS_EVERY_MS = 3_000;
 
 const model = new TreeModel(WINDOW);
 let status: ApiStatus | undefined;
-let selected: DisplayNode | undefined;
+/** The tree node drawn as selected: a block's hash or a fold's key. */
+let selected: { kind: DisplayNode['kind']; key: string } | undefined;
+/** What the details panel shows: a route, or a folded run (which has no page of its own). */
+let shown: Route | undefined;
 let renderQueued = false;
 let chartHead: string | undefined;
 
 const treeView = new TreeView(byId('tree'), (node) => select(node));
+const mempoolPanel = new MempoolPanel(byId('mempool-summary'), byId('mempool-txids'));
 const intervalChart = new IntervalChart(byId('interval-chart'));
 const hashrateChart = new HashrateChart(byId('hashrate-chart'));
 
@@ -38,7 +55,7 @@ function scheduleRender(): void {
 }
 
 function render(): void {
-  const marked = selected?.kind === 'block' ? new Set([selected.key]) : undefined;
+  const marked = selected?.kind === 'block' && model.has(selected.key) ? new Set([selected.key]) : undefined;
   treeView.render(model.fold(marked ? { marked } : {}), selected ? { selected: selected.key } : {});
   const head = model.head;
   if (head && head.hash !== chartHead) {
@@ -102,6 +119,9 @@ async function loadStatus(): Promise<void> {
     status = await getJson<ApiStatus>('/api/status');
     byId('waiting').hidden = true;
     renderStatus();
+    // The mempool's numbers change with every block and transaction: its list is read again with the status.
+    if (status.mempool === null) mempoolPanel.unavailable("this node's network has no transactions");
+    else await loadMempool();
   } catch (error) {
     if (error instanceof ApiRequestError && error.status === 503) {
       byId('waiting').hidden = false;
@@ -126,23 +146,71 @@ async function loadTree(): Promise<void> {
   scheduleRender();
 }
 
-async function select(node: DisplayNode): Promise<void> {
-  selected = node;
+/** A click in the tree: a block goes to its page (so the back button returns to it); a fold shows its range. */
+function select(node: DisplayNode): void {
+  if (node.kind === 'block') {
+    go({ kind: 'block', hash: node.key });
+    return;
+  }
+  shown = undefined;
+  selected = { kind: 'fold', key: node.key };
+  scheduleRender();
+  setText('details-title', 'Folded run');
+  clear(byId('details-body')).append(foldDetails(node));
+}
+
+function go(route: Route): void {
+  const href = routeHref(route);
+  if (location.hash === href) void show(route);
+  else location.hash = href;
+}
+
+let showing = 0;
+/** Shows a route's page in the details panel (a later call wins over an answer still on its way). */
+async function show(route: Route): Promise<void> {
+  const token = ++showing;
+  shown = route;
+  selected = route.kind === 'block' ? { kind: 'block', key: route.hash } : undefined;
   scheduleRender();
   const body = byId('details-body');
-  if (node.kind === 'fold') {
-    clear(body).append(foldDetails(node));
-    return;
-  }
-  let block: ApiBlock;
+  const title = { block: 'Block', tx: 'Transaction', address: 'Address' }[route.kind];
+  let content: Node;
   try {
-    block = await getJson<ApiBlock>(`/api/blocks/${node.key}`);
+    if (route.kind === 'block') content = blockDetails(await getJson<ApiBlock>(`/api/blocks/${route.hash}`));
+    else if (route.kind === 'tx') content = txDetails(await getJson<ApiTx>(`/api/tx/${route.txid}`));
+    else content = addressDetails(await getJson<ApiAddress>(`/api/address/${encodeURIComponent(route.address)}`));
   } catch (error) {
-    clear(body).textContent = (error as Error).message;
-    return;
+    // The API's reason (no such transaction, a network without transactions, a bad address) or the network's.
+    content = document.createTextNode((error as Error).message);
   }
-  if (selected !== node) return;
-  clear(body).append(blockDetails(block));
+  if (token !== showing) return;
+  setText('details-title', title);
+  clear(body).append(content);
+  body.dataset.shown = route.kind;
+}
+
+function onHashChange(): void {
+  const route = parseRoute(location.hash);
+  if (route) void show(route);
+}
+
+let routeTimer: number | undefined;
+/** Shows the current page again soon (a block went stale, a transaction was confirmed, a balance moved). */
+function refreshShownSoon(): void {
+  if (!shown) return;
+  routeTimer ??= window.setTimeout(() => {
+    routeTimer = undefined;
+    if (shown) void show(shown);
+  }, 1_000);
+}
+
+async function loadMempool(): Promise<void> {
+  try {
+    mempoolPanel.set(await getJson<ApiMempool>('/api/mempool'));
+  } catch (error) {
+    if (error instanceof ApiRequestError && error.status === 501) mempoolPanel.unavailable(error.message);
+    else if (!(error instanceof ApiRequestError)) throw error;
+  }
 }
 
 async function loadPeers(): Promise<void> {
@@ -187,7 +255,12 @@ listen(
   '/api/events',
   ['block', 'head', 'hashrate', 'tx'],
   (type, data) => {
-    if (type === 'block') {
+    if (type === 'tx') {
+      const { txid, block } = data as { txid: string; block: string | null };
+      mempoolPanel.onTx(txid, block);
+      if (shown && shown.kind !== 'block') refreshShownSoon();
+      refreshStatusSoon();
+    } else if (type === 'block') {
       if (model.add((data as { block: ApiTreeBlock }).block)) scheduleRender();
     } else if (type === 'head') {
       const { hash, height } = data as { hash: string; height: number };
@@ -197,6 +270,7 @@ listen(
       setText('head', shortHash(hash, 16), hash);
       scheduleRender();
       refreshStatusSoon();
+      refreshShownSoon();
     } else if (type === 'hashrate') {
       const { total, perThread, network } = data as { total: number; perThread: number[]; network: number | null };
       renderHashrate(total, perThread, network);
@@ -220,4 +294,6 @@ void loadStatus().then(() => {
 });
 void loadTree();
 void loadPeers();
+window.addEventListener('hashchange', onHashChange);
+onHashChange();
 window.setInterval(() => void loadPeers().catch(() => undefined), PEERS_EVERY_MS);

@@ -163,7 +163,7 @@ async function select(node: DisplayNode): Promise<void> {
     const block = await getJson<ApiBlock>(`/api/nodes/${asked.info.index}/blocks/${node.key}`);
     if (selected !== node) return;
     const onMainOf = holders.map((state) => state.info.name).join(', ') || 'none';
-    clear(body).append(blockDetails(block, [['on the main chain of', onMainOf]]));
+    clear(body).append(blockDetails(block, [['on the main chain of', onMainOf]], false));
   } catch (error) {
     clear(body).textContent = (error as Error).message;
   }
@@ -178,7 +178,8 @@ listen(
     if (!node) return;
     if (type === 'node') {
       node.info = { ...node.info, up: event.up === true };
-      if (node.info.up) void loadTree(node);
+      // Its tree once it has a chain: the status says so (a node waiting for its genesis answers 503).
+      if (node.info.up) void loadNetwork().catch(() => undefined);
       renderCard(node);
       renderSummary();
     } else if (type === 'block') {

@@ -372,14 +372,22 @@ class FakeTransactions implements ApiTransactions {
   mempool(): ApiMempool {
     let bytes = 0;
     for (const tx of this.#mempool.values()) bytes += tx.size;
-    return { count: this.#mempool.size, bytes, txids: [...this.#mempool.keys()] };
+    return { count: this.#mempool.size, bytes, txids: [...this.#mempool.keys()].reverse() };
   }
 
   submit(encoded: Uint8Array): SubmitVerdict {
     if (encoded[0] !== 0x01) return { ok: false, reason: 'unknown transaction version' };
     const txid = createHash('sha256').update(encoded).digest('hex');
     if (this.#mempool.has(txid)) return { ok: false, reason: 'already in the mempool' };
-    this.#mempool.set(txid, { txid, block: null, height: null, size: encoded.length, inputs: [], outputs: [] });
+    this.#mempool.set(txid, {
+      txid,
+      block: null,
+      height: null,
+      size: encoded.length,
+      fee: null,
+      inputs: [],
+      outputs: [],
+    });
     this.#source.emit({ type: 'tx', txid, block: null });
     return { ok: true, txid };
   }

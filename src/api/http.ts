@@ -74,10 +74,15 @@ export async function createHttpServer(options: HttpOptions = {}): Promise<Fasti
   const app = Fastify({
     logger: false,
     bodyLimit: MAX_BODY_BYTES,
-    // A client must send its request within 10 s and may keep an idle connection 5 s.
+    // A client must send its request within 10 s and may keep an idle connection 5 s. A
+    // connection silent for 10 s is closed, even one that never sent a byte (a browser's
+    // preconnect, or someone holding connections): the limit of MAX_CONNECTIONS is not
+    // theirs to keep. Event streams turn this off for their own sockets.
     requestTimeout: 10_000,
     keepAliveTimeout: 5_000,
-    connectionTimeout: 60_000,
+    connectionTimeout: 10_000,
+    // close() (the node stopping) ends every connection at once rather than waiting for them.
+    forceCloseConnections: true,
     maxRequestsPerSocket: 1_000,
     return503OnClosing: true,
     ajv: {

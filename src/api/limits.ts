@@ -14,6 +14,8 @@ export const MAX_TREE_HEIGHTS = 2_000;
 export const DEFAULT_TREE_HEIGHTS = 500;
 /** The largest height accepted in a URL (2^31 - 1: far beyond any chain, small enough to be a safe integer). */
 export const MAX_HEIGHT = 2 ** 31 - 1;
+/** Txids one /api/mempool answer lists (the newest). */
+export const MAX_MEMPOOL_TXIDS = 1_000;
 /** A transaction's encoding cannot be larger than a block's data. */
 export const MAX_TX_BYTES = MAX_DATA_BYTES;
 /** Bytes of a request body: a hex transaction and a little JSON around it. */

@@ -10,6 +10,7 @@ import type { PowchainRules } from '../consensus/rules/powchain.js';
 import type { NodeEvent, NodeEventListener } from '../node/events.js';
 import type { Peer } from '../net/peers.js';
 import { difficultyOf, recentRate, targetHex } from './work.js';
+import { MAX_MEMPOOL_TXIDS } from './limits.js';
 import type {
   ApiAddress,
   ApiBlock,
@@ -277,23 +278,26 @@ export class NodeSource implements ApiSource {
   }
 
   #apiTx(state: ChainState, tx: Transaction, block: string | null, height: number | null): ApiTx {
+    const spent = tx.kind === 'coinbase' ? [] : tx.inputs.map((input) => state.output(input));
+    // The fee is known when every output spent is (a coinbase pays none: it collects them).
+    let fee: bigint | null = tx.kind === 'coinbase' ? null : 0n;
+    for (const output of spent) fee = fee !== null && output ? fee + output.amount : null;
+    for (const output of tx.outputs) if (fee !== null) fee -= output.amount;
     return {
       txid: bytesToHex(txidOf(tx)),
       block,
       height,
       size: encodeTx(tx).length,
+      fee: fee === null ? null : fee.toString(),
       inputs:
         tx.kind === 'coinbase'
           ? []
-          : tx.inputs.map((input) => {
-              const spent = state.output(input);
-              return {
-                txid: bytesToHex(input.txid),
-                index: input.index,
-                address: spent ? encodeAddress(spent.keyHash) : null,
-                amount: spent ? spent.amount.toString() : null,
-              };
-            }),
+          : tx.inputs.map((input, i) => ({
+              txid: bytesToHex(input.txid),
+              index: input.index,
+              address: spent[i] ? encodeAddress(spent[i].keyHash) : null,
+              amount: spent[i] ? spent[i].amount.toString() : null,
+            })),
       outputs: tx.outputs.map((output) => ({
         address: encodeAddress(output.keyHash),
         amount: output.amount.toString(),
@@ -345,8 +349,9 @@ export class NodeSource implements ApiSource {
   }
 
   #mempool(state: ChainState): ApiMempool {
+    // The pool keeps insertion order: the newest are last.
     const txids = [...state.mempool.entries()].map((entry) => entry.txid);
-    return { count: state.mempool.size, bytes: state.mempool.bytes, txids: txids.slice(0, 1_000) };
+    return { count: state.mempool.size, bytes: state.mempool.bytes, txids: txids.slice(-MAX_MEMPOOL_TXIDS).reverse() };
   }
 
   #submit(encoded: Uint8Array): SubmitVerdict {

@@ -49,10 +49,16 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   return app;
 }
 
-/** Listens on `listen` (a bound port is known once this resolves). */
+/** Listens on `listen` (a bound port is known once this resolves); on failure the app is closed. */
 export async function listen(app: FastifyInstance, listen: ListenOptions = {}): Promise<RunningServer> {
   const host = listen.host ?? '127.0.0.1';
-  await app.listen({ host, port: listen.port ?? 0 });
+  try {
+    await app.listen({ host, port: listen.port ?? 0 });
+  } catch (error) {
+    // Ready ran before the bind failed: what it started (the network view's node feeds) must stop.
+    await app.close();
+    throw error;
+  }
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('the API server has no TCP address');
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -111,6 +111,9 @@ export interface ApiTx {
   block: string | null;
   height: number | null;
   size: number;
+  /** Inputs minus outputs, base units, decimal; null for a coinbase (no inputs) or when an input's amount is unknown. */
+  fee: string | null;
+  /** Empty for a coinbase. `address` and `amount` of the output spent are null when this node does not know it. */
   inputs: Array<{ txid: string; index: number; address: string | null; amount: string | null }>;
   outputs: Array<{ address: string; amount: string }>;
 }
@@ -137,6 +140,7 @@ export interface ApiAddress {
 export interface ApiMempool {
   count: number;
   bytes: number;
+  /** The newest transactions' txids (at most MAX_MEMPOOL_TXIDS of limits.ts), newest first. */
   txids: string[];
 }
 

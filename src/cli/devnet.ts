@@ -26,6 +26,8 @@ import { engineOption, integerOption, targetOption, threadsOption, tieBreakOptio
 import { formatRate } from './node-view.js';
 import { type NodeProcess, spawnNode } from './node-process.js';
 import { type NetworkCliOptions, addNetworkOptions, powchainOptionsGiven } from './network-options.js';
+import type { PeerAddress } from '../net/address.js';
+import { describeViewError, nodeApiArgs, startDevnetView, webOption } from './devnet-web.js';
 import { type DevnetWallet, makeDevnetWallets, payBetween, randomAmount, readBalances } from './devnet-wallets.js';
 import { formatCoins } from '../primitives/amount.js';
 
@@ -37,6 +39,8 @@ interface DevnetOptions extends NetworkCliOptions {
   engine?: EngineName;
   timeout?: number;
   tieBreak: string;
+  /** --web: serve the network view (true: on loopback and a free port). */
+  web?: PeerAddress | true;
 }
 
 interface NodeState {
@@ -114,7 +118,13 @@ export function devnetCommand(): Command {
       'give up after this many seconds (default: 60 s + 10 block intervals a block)',
       integerOption('timeout', 1, 86_400),
     )
-    .addOption(tieBreakOption());
+    .addOption(tieBreakOption())
+    .option(
+      '--web [host:port]',
+      "serve a web page of every node's block tree merged, live (forks, each node's head), and print its URL " +
+        '(default 127.0.0.1 and a free port); every node then serves its API on 127.0.0.1 and its UDP port number',
+      webOption,
+    );
   return addNetworkOptions(command, 'powchain').action(async (options: DevnetOptions) => {
     process.exitCode = await runDevnet(options);
   });
@@ -151,6 +161,19 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
   const ports = await freeUdpPorts(options.nodes);
   const addresses = ports.map((port) => `127.0.0.1:${port}`);
   const others = addresses.join(',');
+  // The network view first: it waits for the nodes' APIs, and a port it cannot have stops
+  // devnet before any node (or wallet) is made.
+  let view: Awaited<ReturnType<typeof startDevnetView>> | undefined;
+  if (options.web) {
+    try {
+      view = await startDevnetView(addresses, options.web);
+    } catch (error) {
+      say(`devnet: ${describeViewError(error, options.web)}`);
+      return 2;
+    }
+    say(`devnet: network view at ${view.url}/ (each node's own page: http://${addresses[0]}/ ...)`);
+  }
+
   // On powchain each node pays its own wallet, and devnet itself stops the nodes once they all
   // reached the height (after reading the balances from their APIs); on seed they stop alone.
   const wallets =
@@ -274,7 +297,13 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
     Math.max(250, 2 * intervalMs),
   );
   const start = (index: number, genesis: boolean): NodeState => {
-    const args = [addresses[index]!, others, ...(genesis ? ['genesis', ...genesisArgs] : []), ...common(index)];
+    const args = [
+      addresses[index]!,
+      others,
+      ...(genesis ? ['genesis', ...genesisArgs] : []),
+      ...common(index),
+      ...(options.web ? nodeApiArgs(addresses[index]!) : []),
+    ];
     const state: NodeState = {
       index,
       address: addresses[index]!,
@@ -321,6 +350,7 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
     say(`  … heights ${nodes.map((node) => node.height).join('/')} · hashrates ${rates}`);
   }, 5_000);
   await Promise.all(nodes.map((node) => node.process.exited));
+  await view?.close();
   clearTimeout(timer);
   clearInterval(progress);
   clearInterval(payments);

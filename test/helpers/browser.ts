@@ -69,3 +69,16 @@ export async function launchBrowser(): Promise<Browser> {
     },
   };
 }
+
+/** `promise`, or a rejection saying what did not finish within `ms` (a teardown that hangs says where). */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
