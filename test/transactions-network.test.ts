@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { hexToBytes } from '../src/primitives/bytes.js';
-import { keyHash } from '../src/primitives/coin-address.js';
+import { bytesToHex, hexToBytes } from '../src/primitives/bytes.js';
+import { addressOf, keyHash } from '../src/primitives/coin-address.js';
 import { generateKeyPair } from '../src/primitives/keys.js';
 import { DEFAULT_PARAMS, encodeParams, subsidy } from '../src/primitives/params.js';
 import { encodeTx, signTransfer } from '../src/primitives/tx.js';
@@ -117,6 +117,63 @@ describe('transactions between powchain nodes', () => {
       txid,
       height: expect.any(Number),
       block: expect.any(String),
+    });
+  });
+
+  it('shows a waiting transfer in both addresses: its outputs spendable in turn, its effect in the history', async () => {
+    const network = new MemoryNetwork();
+    cleanups.push(() => network.close());
+    const alice = generateKeyPair();
+    const carol = generateKeyPair();
+    const a = start(network, 0, keyHash(alice.publicKey), {
+      genesis: true,
+      genesisTemplate: (now) => ({
+        data: encodeParams({ ...params, genesisTimeMs: now }),
+        target: params.initialTarget,
+      }),
+    });
+    await until(() => (a.node.chainState?.ledger.height ?? 0) >= 5, 30_000, 'height 5');
+    a.miner.enabled = false;
+    const state = a.node.chainState!;
+    const [coin] = state.ledger.unspent(keyHash(alice.publicKey)).filter(({ coin }) => state.spendableAt(coin));
+    const tx = signTransfer(
+      {
+        kind: 'transfer',
+        inputs: [{ txid: coin!.outpoint.txid, index: coin!.outpoint.index, publicKey: alice.publicKey }],
+        outputs: [
+          { amount: 2_000_000n, keyHash: keyHash(carol.publicKey) },
+          { amount: coin!.coin.amount - 2_000_000n - 500n, keyHash: keyHash(alice.publicKey) },
+        ],
+      },
+      [alice.privateKey],
+      hexToBytes(state.rules.genesisHash),
+    );
+    const submitted = a.source.transactions!.submit(encodeTx(tx));
+    expect(submitted).toMatchObject({ ok: true });
+    const txid = submitted.ok ? submitted.txid : '';
+    const carolView = a.source.transactions!.address(addressOf(carol.publicKey));
+    expect(carolView).toEqual({
+      ok: true,
+      address: {
+        address: addressOf(carol.publicKey),
+        balance: '0',
+        unspent: [
+          { txid, index: 0, amount: '2000000', height: null, coinbase: false, spentInMempool: false, spendable: true },
+        ],
+        history: [{ txid, height: null, delta: '2000000' }],
+      },
+    });
+    const aliceView = a.source.transactions!.address(addressOf(alice.publicKey));
+    if (!aliceView.ok) throw new Error(aliceView.reason);
+    expect(aliceView.address.history[0]).toEqual({ txid, height: null, delta: (-2_000_500n).toString() });
+    expect(aliceView.address.unspent.find((entry) => entry.txid === bytesToHex(coin!.outpoint.txid))).toMatchObject({
+      spentInMempool: true,
+      spendable: false,
+    });
+    expect(aliceView.address.unspent.find((entry) => entry.txid === txid)).toMatchObject({
+      index: 1,
+      height: null,
+      spendable: true,
     });
   });
 

@@ -323,7 +323,7 @@ export class NodeSource implements ApiSource {
   #address(state: ChainState, address: string): { ok: true; address: ApiAddress } | { ok: false; reason: string } {
     const decoded = decodeAddress(address);
     if (!decoded.ok) return decoded;
-    const unspent = state.ledger.unspent(decoded.keyHash).map(({ outpoint, coin }) => {
+    const unspent: ApiAddress['unspent'] = state.ledger.unspent(decoded.keyHash).map(({ outpoint, coin }) => {
       const spentInMempool = state.mempool.spenderOf(`${bytesToHex(outpoint.txid)}:${outpoint.index}`) !== undefined;
       return {
         txid: bytesToHex(outpoint.txid),
@@ -335,15 +335,50 @@ export class NodeSource implements ApiSource {
         spendable: !spentInMempool && state.spendableAt(coin),
       };
     });
+    // Transfers waiting in the mempool: what they would do to the balance (history, height null),
+    // and their outputs to this address that nothing spends yet, which a wallet may spend in
+    // turn (the mempool takes chains of unconfirmed transfers).
+    const owner = bytesToHex(decoded.keyHash);
+    const pending: ApiAddress['history'] = [];
+    for (const entry of state.mempool.entries()) {
+      let delta = 0n;
+      let touches = false;
+      for (const input of entry.tx.inputs) {
+        const spent = state.output(input);
+        if (spent && bytesToHex(spent.keyHash) === owner) {
+          delta -= spent.amount;
+          touches = true;
+        }
+      }
+      entry.tx.outputs.forEach((output, index) => {
+        if (bytesToHex(output.keyHash) !== owner) return;
+        delta += output.amount;
+        touches = true;
+        if (state.mempool.spenderOf(`${entry.txid}:${index}`) !== undefined) return;
+        unspent.push({
+          txid: entry.txid,
+          index,
+          amount: output.amount.toString(),
+          height: null,
+          coinbase: false,
+          spentInMempool: false,
+          spendable: true,
+        });
+      });
+      if (touches) pending.push({ txid: entry.txid, height: null, delta: delta.toString() });
+    }
     return {
       ok: true,
       address: {
         address: encodeAddress(decoded.keyHash),
         balance: state.ledger.balance(decoded.keyHash).toString(),
         unspent,
-        history: state
-          .history(decoded.keyHash)
-          .map((event) => ({ txid: event.txid, height: event.height, delta: event.delta.toString() })),
+        history: [
+          ...pending.reverse(),
+          ...state
+            .history(decoded.keyHash)
+            .map((event) => ({ txid: event.txid, height: event.height, delta: event.delta.toString() })),
+        ],
       },
     };
   }
