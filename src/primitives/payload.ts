@@ -110,9 +110,11 @@ export function decodePayload(bytes: Uint8Array, maxBytes: number): Decoded<Bloc
 
 /**
  * The hashing kernel is fastest when (payload length + 32) mod 64 == 48: the block's
- * SHA-256 input is data || previous_hash (32) || nonce (8), so the nonce then starts at
- * byte 48 of the last 64-byte chunk and the length padding fits in that same chunk, and
- * everything before the last chunk is hashed once (the midstate).
+ * SHA-256 input is data || previous_hash (32) || nonce (8), so the nonce then fills bytes
+ * 48..55 of the last 64-byte chunk, as in the tutorial's 56-byte message. Everything before
+ * that chunk is hashed once (the midstate), and the padding chunk that follows is the same
+ * for every nonce, so its schedule is precomputed: the kernel's specialised path
+ * (docs/hashing.md).
  */
 export const FAST_LAYOUT_CHUNK = 64;
 export const FAST_LAYOUT_OFFSET = 48;
