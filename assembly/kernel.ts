@@ -3,7 +3,7 @@
  * over the lane type, instantiated as u32 (one nonce) by the scalar build and as v128 (four
  * consecutive nonces, one per i32x4 lane) by the SIMD build, so the two cannot drift apart.
  *
- * It covers the layout the seed's messages and powchain's block template have: prefix length
+ * It covers the layout the tutorial's messages and powchain's block template have: prefix length
  * mod 64 = 48, so the nonce fills words 12 (high 32 bits) and 13 (low 32 bits) of the
  * second-to-last block, 0x80 starts word 14, and the last block is pure padding (zeros and
  * the bit length): two compressions per nonce. docs/hashing.md derives the split below.

@@ -37,13 +37,13 @@
  * ## Where a nonce's time goes, and what is done once instead
  *
  * Per job (prepare): the midstate over the prefix's full blocks; the last block(s) laid out
- * with their padding; the whole W + K of a final block that is pure padding (for the seed's
+ * with their padding; the whole W + K of a final block that is pure padding (for the tutorial's
  * 48-byte prefix the nonce ends block 0 and block 1 is constant). Per high word of the nonce
  * (prepareHigh, once in 2^32 nonces): the schedule words and the rounds of block 0 that come
- * before the first word holding low-word bytes (rounds 0..12 for the seed's prefix).
+ * before the first word holding low-word bytes (rounds 0..12 for the tutorial's prefix).
  *
  * Per nonce, two paths:
- * - the fast path (`fastPath`: prefix length mod 64 = 48, the seed's layout, which powchain's
+ * - the fast path (`fastPath`: prefix length mod 64 = 48, the tutorial's layout, which powchain's
  *   block template keeps): kernel.ts, unrolled with everything in locals, from the table
  *   prepareFast() fills per high word (round 13 and the nonce-independent terms of the
  *   varying schedule words folded in). It gives hash word 0; a nonce whose word 0 is <= target
@@ -155,7 +155,7 @@ export let firstVarying: u64 = 0;
 export let secondBlock: bool = false;
 export let secondVarying: u64 = 0;
 /**
- * True when the prefix length mod 64 is 48 (the seed's layout: nonce in words 12 and 13 of
+ * True when the prefix length mod 64 is 48 (the tutorial's layout: nonce in words 12 and 13 of
  * block 0, block 1 pure padding): the specialised kernel of kernel.ts does the per-nonce work.
  */
 export let fastPath: bool = false;

@@ -1,6 +1,6 @@
 /**
  * Micro-benchmark of each engine's raw nonce loop on one thread, without the worker pool:
- * one task = one search of a fixed batch of nonces over the seed's 56-byte message
+ * one task = one search of a fixed batch of nonces over the tutorial's 56-byte message
  * (16-byte payload, 32-byte parent, 8-byte nonce) with an unreachable target, so every
  * nonce is hashed. Run with `npx tsx bench/engines.bench.ts` (the WASM engines need
  * `npm run build:wasm` first; missing ones are skipped). `powchain bench` measures the

@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/kernel.ts [rounds=30] [baseline git ref=main]
  *
- * Each round times, in turn, batches of 4,096 nonces (the seed's 56-byte message, one thread)
+ * Each round times, in turn, batches of 4,096 nonces (the tutorial's 56-byte message, one thread)
  * for ~150 ms with: this checkout's build/release-simd.wasm, the same build of `baseline`
  * (compiled from `git archive <ref> assembly asconfig.json` with this checkout's asc), and
  * the native reference (cc -O3, and cc -O3 -mavx when the CPU has AVX). A kernel's rate in a

@@ -19,7 +19,7 @@ export interface ApiBlock {
   work: string;
   /** Sum of `work` from the root to this block, decimal. */
   chainWork: string;
-  /** The miner's tag, e.g. "127.0.0.1:5001:3" (the seed's payload), or null when the data is not one. */
+  /** The miner's tag, e.g. "127.0.0.1:5001:3" (the tutorial's payload), or null when the data is not one. */
   miner: string | null;
   /** Who gave this node the block: "self", "host:port" of a peer, or "disk" (restored at start). */
   relayedBy: string;
@@ -62,7 +62,7 @@ export interface ApiStatus {
   root: string;
   /** 64 lowercase hex digits. */
   target: string;
-  /** (2^256 - 1) / target as a float: 1 at the easiest target, 2^21 at the seed's 2^235. */
+  /** (2^256 - 1) / target as a float: 1 at the easiest target, 2^21 at the tutorial's 2^235. */
   difficulty: number;
   chainWork: string;
   /** Mean time between blocks: what the network aims for (null when it aims for none) and over recent blocks. */

@@ -2,7 +2,7 @@
  * `powchain bench`: hashes per second of each engine x thread count, measured through the
  * real worker pool (src/hashing/measure.ts: the median of equal time slices), beside the
  * references people compare with, each on one thread: the nonce loop written the obvious way
- * with hash-wasm and with @noble/hashes, the seed tutorial's Python loop, and the native C
+ * with hash-wasm and with @noble/hashes, the tutorial's Python loop, and the native C
  * reference of the SIMD kernel (compiled with `cc` when there is one). Progress and notes go
  * to stderr; the result is a table on stdout, or with --json exactly one JSON object:
  *
@@ -174,14 +174,14 @@ export function benchCommand(): Command {
     )
     .option(
       '--data-bytes <n>',
-      "message size including the 32-byte parent and the 8-byte nonce (56 is the seed's)",
+      "message size including the 32-byte parent and the 8-byte nonce (56 is the tutorial's)",
       integerOption('data-bytes', MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES),
       SEED_MESSAGE_BYTES,
     )
     .option('--seconds <s>', 'measuring time per row', secondsOption, 2)
     .option('--json', 'print one JSON object on stdout instead of the table')
     .option('--svg <file>', 'also draw the results as a bar chart into <file> (SVG)')
-    .option('--no-python', "skip the reference measurement of the seed's Python loop")
+    .option('--no-python', "skip the reference measurement of the tutorial's Python loop")
     .option('--no-references', 'measure the engines only (no hash-wasm, @noble/hashes, Python or native rows)')
     .action(async (options: BenchOptions, command: Command) => {
       const available = availableEngines();

@@ -1,6 +1,6 @@
 /**
- * `powchain block verify` and `powchain block mine` (SPEC 5): one-shot tools around a single
- * block, speaking the seed's wire JSON on stdin/stdout.
+ * `powchain block verify` and `powchain block mine` (docs/cli.md): one-shot tools around a single
+ * block, speaking the tutorial's wire JSON on stdin/stdout.
  */
 import { once } from 'node:events';
 import { Command, Option } from 'commander';
@@ -80,7 +80,7 @@ function mineCommand(): Command {
     .addOption(targetOptionWithDefault())
     .option(
       '--threads <n>',
-      "worker threads searching disjoint nonce ranges (default 1: scans upward from 1 and finds the seed's nonce)",
+      "worker threads searching disjoint nonce ranges (default 1: scans upward from 1 and finds the tutorial's nonce)",
       threadsOption,
     )
     .option(
@@ -101,7 +101,7 @@ function mineCommand(): Command {
       const pool = await MinerPool.create({ threads: options.threads ?? 1, engine: options.engine });
       pool.on('mismatch', (error) => process.stderr.write(`powchain: ${error.message}; falling back to node-crypto\n`));
       try {
-        // With one thread the search scans upward from 1, as the seed does: the same nonce.
+        // With one thread the search scans upward from 1, as the tutorial does: the same nonce.
         const outcome = await pool.mine({ prefix: template.prefix(), target: options.target });
         if (outcome.status !== 'found') command.error('error: no nonce in the whole 64-bit range meets the target');
         process.stdout.write(encodeBlock(template.withNonce(outcome.nonce)) + '\n');
@@ -113,7 +113,7 @@ function mineCommand(): Command {
 
 export function blockCommand(): Command {
   return new Command('block')
-    .description("one-shot tools for single blocks in the seed's wire format")
+    .description("one-shot tools for single blocks in the tutorial's wire format")
     .addCommand(verifyCommand())
     .addCommand(mineCommand());
 }

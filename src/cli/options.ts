@@ -53,16 +53,16 @@ export function engineOption(text: string): EngineName {
   return text;
 }
 
-/** `--target`, defaulting to the seed's 2^235 (shown as such in --help). */
+/** `--target`, defaulting to the tutorial's 2^235 (shown as such in --help). */
 export function targetOptionWithDefault(help = 'proof-of-work target: 0xHEX, 2^N or decimal'): Option {
-  return new Option('--target <target>', help).argParser(targetOption).default(DEFAULT_TARGET, "2^235, the seed's");
+  return new Option('--target <target>', help).argParser(targetOption).default(DEFAULT_TARGET, "2^235, the tutorial's");
 }
 
-/** `--tie-break`: how a node picks between two heads of equal height (SPEC 3). */
+/** `--tie-break`: how a seed network's node picks between two heads of equal height (docs/networks.md). */
 export function tieBreakOption(): Option {
   return new Option(
     '--tie-break <rule>',
-    "head choice between blocks of equal height: the seed's coin flip, or keep the first seen",
+    "head choice between blocks of equal height: the tutorial's coin flip, or keep the first seen",
   )
     .choices(['random', 'first-seen'])
     .default('random');

@@ -12,18 +12,18 @@ import { HASH_BYTES, NONCE_BYTES } from '../primitives/limits.js';
 import type { EngineName } from './engine.js';
 import { MinerPool } from './pool.js';
 
-/** The seed's payload for the first block of node 127.0.0.1:5000: the bench's message filler. */
+/** The tutorial's payload for the first block of node 127.0.0.1:5000: the bench's message filler. */
 const SEED_PAYLOAD = '127.0.0.1:5000:0';
 /** The smallest message: an empty payload, the 32-byte parent hash and the nonce. */
 export const MIN_MESSAGE_BYTES = HASH_BYTES + NONCE_BYTES;
-/** The seed's message: its 16-byte payload, parent hash and nonce (two compressions per nonce). */
+/** The tutorial's message: its 16-byte payload, parent hash and nonce (two compressions per nonce). */
 export const SEED_MESSAGE_BYTES = 56;
 const UNREACHABLE_TARGET = 0n;
 
 export interface HashrateOptions {
   readonly engine: EngineName;
   readonly threads: number;
-  /** Message size, nonce included; default 56, the seed's. */
+  /** Message size, nonce included; default 56, the tutorial's. */
   readonly messageBytes?: number;
   /** Measuring time after the warmup, in seconds. */
   readonly seconds: number;
@@ -43,7 +43,7 @@ export interface HashrateMeasurement {
   readonly hashesPerCpuSecond: number;
 }
 
-/** data || previous_hash of a message of `messageBytes` bytes in all (nonce included): the seed's payload repeated. */
+/** data || previous_hash of a message of `messageBytes` bytes in all (nonce included): the tutorial's payload repeated. */
 export function samplePrefix(messageBytes: number): { data: Uint8Array; previousHash: Uint8Array } {
   if (!Number.isInteger(messageBytes) || messageBytes < MIN_MESSAGE_BYTES) {
     throw new RangeError(`a message has at least ${MIN_MESSAGE_BYTES} bytes, got ${messageBytes}`);
@@ -117,7 +117,7 @@ export async function measureHashrate(options: HashrateOptions): Promise<Hashrat
 }
 
 /**
- * One thread's hashrate of `engine` on the seed's message in about 300 ms (plus a worker's
+ * One thread's hashrate of `engine` on the tutorial's message in about 300 ms (plus a worker's
  * start): enough to pick a proof-of-work target for a wanted block time.
  */
 export async function calibrateHashrate(engine: EngineName): Promise<number> {

@@ -1,8 +1,8 @@
 /**
  * The miner pool: N worker threads searching disjoint nonce ranges of one job.
  *
- * - With one thread the worker scans upward from 1 (the seed's order, docs/hashing.md), so it
- *   finds exactly the nonce the seed finds; with N threads [1, 2^64) is cut into N equal
+ * - With one thread the worker scans upward from 1 (the tutorial's order, docs/hashing.md), so it
+ *   finds exactly the nonce the tutorial finds; with N threads [1, 2^64) is cut into N equal
  *   disjoint ranges and the first valid nonce reported wins.
  * - Preemption goes through shared memory, not terminate()/respawn: mine() bumps a
  *   generation counter that every worker reads between batches (pool-protocol.ts), so a
@@ -38,7 +38,7 @@ export interface MiningJob {
   /** data || previous_hash. */
   prefix: Uint8Array;
   target: bigint;
-  /** Nonce range [start, end) to search; default [1, 2^64), the seed's range. */
+  /** Nonce range [start, end) to search; default [1, 2^64), the tutorial's range. */
   range?: readonly [start: bigint, end: bigint];
 }
 

@@ -148,7 +148,7 @@ export function measureNobleHashes(job: ReferenceJob): Promise<ReferenceOutcome>
 }
 
 /**
- * The seed's mining loop (Block.mine), verbatim but for the clock check every 2^14 nonces:
+ * The tutorial's mining loop (Block.mine), verbatim but for the clock check every 2^14 nonces:
  * hashlib with the prefix absorbed once and one copy() per nonce. One line per sample: hashes
  * per second of wall time, and per second of the process's CPU time.
  */
@@ -175,7 +175,7 @@ for _ in range(samples):
     print(inc / (time.perf_counter() - began), inc / (time.process_time() - cpu_began), flush=True)
 `;
 
-/** The seed's Python loop on one thread (python3 on PATH). */
+/** The tutorial's Python loop on one thread (python3 on PATH). */
 export function measurePythonSeed(job: ReferenceJob): Promise<ReferenceOutcome> {
   const name = 'python-seed';
   return new Promise((resolve) => {

@@ -1,5 +1,5 @@
 /**
- * Peer addresses as the seed spells them: `host:port`, where `host` alone means port 5000.
+ * Peer addresses as the tutorial spells them: `host:port`, where `host` alone means port 5000.
  * Parsed and checked here, at the edge, with a reason for every refusal.
  */
 import { quote } from '../primitives/quote.js';
@@ -39,7 +39,7 @@ export function parseAddress(text: string, options: { allowAnyPort?: boolean } =
   return { host, port };
 }
 
-/** A comma-separated list of addresses, as the seed's `others` argument. Empty items are skipped. */
+/** A comma-separated list of addresses, as the tutorial's `others` argument. Empty items are skipped. */
 export function parseAddressList(text: string): PeerAddress[] {
   return text
     .split(',')

@@ -2,7 +2,7 @@
  * The extended protocol, version 1 (docs/protocol.md), owned here. Every message is one
  * UTF-8 JSON datagram carrying `"powchain": <version>`:
  *
- *   block      the seed's block JSON plus `"powchain": 1, "height": n` (the seed's decoder
+ *   block      the tutorial's block JSON plus `"powchain": 1, "height": n` (the tutorial's decoder
  *              ignores extra fields, so these blocks are safe to send to any peer)
  *   hello      {"powchain": 1, "type": "hello", "height": n, "head": hex, "root": hex, "work": "dec"}
  *              "this is my main chain": a peer that is behind asks for what it lacks
@@ -18,9 +18,9 @@
  * shows it receives at its address (net/address-token.ts).
  *
  * Anything but a block goes only to peers that have shown they speak the extended protocol:
- * the seed's listener dies on a datagram that is not a block. A block whose extended
- * encoding would not fit in a datagram goes out in the seed's plain form, which always fits
- * a block the seed accepts.
+ * the tutorial's listener dies on a datagram that is not a block. A block whose extended
+ * encoding would not fit in a datagram goes out in the tutorial's plain form, which always fits
+ * a block the tutorial accepts.
  */
 import type { Block } from '../primitives/block.js';
 import { MAX_DATAGRAM_BYTES } from '../primitives/limits.js';
@@ -59,7 +59,7 @@ function authFields(auth: Auth): string {
 }
 
 /**
- * A block as powchain sends it: the seed's JSON with the extended protocol's fields, or
+ * A block as powchain sends it: the tutorial's JSON with the extended protocol's fields, or
  * the plain seed JSON when those would make it too large for one datagram.
  */
 export function encodeBlockMessage(block: Block, height: number, auth: Auth = {}): string {

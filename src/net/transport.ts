@@ -1,6 +1,6 @@
 /**
  * The datagram transport a node talks through. UdpTransport is the real one (one
- * node:dgram socket per node, as the seed has); tests substitute an in-process one that
+ * node:dgram socket per node, as the tutorial has); tests substitute an in-process one that
  * drops, reorders or duplicates datagrams.
  */
 import { createSocket, type Socket } from 'node:dgram';

@@ -84,7 +84,7 @@ export interface MinerNodeOptions {
   peers: PeerAddress[];
   /** Mine the genesis block: its data and target come from `genesisTemplate`. */
   genesis: boolean;
-  /** What the genesis block this node mines holds (default: the tutorial's `Genesis` at the seed target). */
+  /** What the genesis block this node mines holds (default: the tutorial's `Genesis` at the seed network's target). */
   genesisTemplate?: (now: number) => { data: Uint8Array; target: bigint };
   /** How a genesis picks the network's rules. */
   network: NetworkConfig;
@@ -1027,7 +1027,7 @@ export class MinerNode {
   }
 }
 
-/** The tutorial's genesis: `Genesis` at the seed target. */
+/** The tutorial's genesis: `Genesis` at the seed network's target. */
 function seedGenesisTemplate(network: NetworkConfig): (now: number) => { data: Uint8Array; target: bigint } {
   const data = new TextEncoder().encode('Genesis');
   return () => ({ data, target: network.seed.target ?? DEFAULT_TARGET });

@@ -1,5 +1,5 @@
 /**
- * A block of the seed's chain (SPEC 1): data, the parent's hash and an 8-byte nonce.
+ * A block (docs/protocol.md): data, the parent's hash and an 8-byte nonce.
  * hash = SHA-256(data || previous_hash || p_o_w). The height is not part of a block:
  * the block tree assigns it.
  *
@@ -120,7 +120,7 @@ export class Block {
     return true;
   }
 
-  /** The 8-byte big-endian nonce, the seed's `p_o_w`: a view into the block's buffer. */
+  /** The 8-byte big-endian nonce, the tutorial's `p_o_w`: a view into the block's buffer. */
   get proofOfWork(): Uint8Array {
     return this.preimage.subarray(this.#dataLength + HASH_BYTES);
   }

@@ -16,8 +16,8 @@ export const MAX_TARGET = HASH_SPACE - 1n;
 /** Largest UDP payload over IPv4; a block whose wire encoding is longer cannot be sent. */
 export const MAX_DATAGRAM_BYTES = 65_507;
 
-// Length of the seed's encoding without the base64 text:
+// Length of the tutorial's encoding without the base64 text:
 // {"data": "", "previous_hash": "<64>", "p_o_w": "<16>"}
 const ENCODING_OVERHEAD = '{"data": "", "previous_hash": "", "p_o_w": ""}'.length + 2 * HASH_BYTES + 2 * NONCE_BYTES;
-/** Largest `data` whose block still fits in one datagram in the seed's encoding (49,035 bytes). */
+/** Largest `data` whose block still fits in one datagram in the tutorial's encoding (49,035 bytes). */
 export const MAX_DATA_BYTES = Math.floor((MAX_DATAGRAM_BYTES - ENCODING_OVERHEAD) / 4) * 3;

@@ -35,7 +35,7 @@ export const COIN = 100_000_000n;
 /** Cap on all money: no amount, sum of amounts, or subsidy schedule may exceed it (21,000,000 coins). */
 export const MAX_MONEY = 21_000_000n * COIN;
 
-/** "powchain" then a zero byte: no text genesis (the seed's `Genesis`) can start like this. */
+/** "powchain" then a zero byte: no text genesis (the tutorial's `Genesis`) can start like this. */
 export const PARAMS_MAGIC: Uint8Array = new Uint8Array([...new TextEncoder().encode('powchain'), 0x00]);
 export const PARAMS_VERSION = 1;
 

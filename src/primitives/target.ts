@@ -1,12 +1,12 @@
 /**
  * The proof-of-work target: a block is valid when its hash, read as an unsigned
- * big-endian 256-bit integer, is <= target (SPEC 1). All nodes of a network share it.
+ * big-endian 256-bit integer, is <= target (docs/protocol.md).
  */
 import { quote } from './quote.js';
 import { FormatError, bigIntToBytes } from './bytes.js';
 import { HASH_BYTES, HASH_SPACE, MAX_TARGET } from './limits.js';
 
-/** The seed's TARGET = 2**235: about one valid hash in 2^21 (2,097,152) tries. */
+/** The tutorial's TARGET = 2**235: about one valid hash in 2^21 (2,097,152) tries. */
 export const DEFAULT_TARGET = 1n << 235n;
 
 /**

@@ -1,10 +1,10 @@
 /**
- * The seed's wire encoding of a block (SPEC 2), owned here and nowhere else:
+ * The tutorial's wire encoding of a block (docs/protocol.md), owned here and nowhere else:
  *
  *   {"data": "<standard base64, padded>", "previous_hash": "<64 hex>", "p_o_w": "<16 hex>"}
  *
  * UTF-8 JSON, one datagram per block, written with Python's `json.dumps` separators so the
- * bytes match the seed's. Decoding accepts any JSON spelling, hex of either case, extra
+ * bytes match the tutorial's. Decoding accepts any JSON spelling, hex of either case, extra
  * fields (ignored here; the network layer reads its own), and a missing `p_o_w` (zero).
  * Everything else is refused with a reason, never thrown past `decodeBlock`.
  */
