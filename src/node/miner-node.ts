@@ -47,6 +47,7 @@ import {
 import { type Peer, type PeerLimits, PeerTable } from '../net/peers.js';
 import type { Transport } from '../net/transport.js';
 import type { NodeEvent, NodeEventListener } from './events.js';
+import { type BlockStore, BlockSaver } from './block-saver.js';
 import { MAX_REPLY_BYTES, SYNC_BATCH, SyncState } from './sync.js';
 
 /** The part of the worker pool a node needs (MinerPool implements it; tests may fake it). */
@@ -64,17 +65,7 @@ export interface NonceMiner {
   readonly threads: number;
 }
 
-/** Where accepted blocks are kept (the CLI adapts store/block-log.ts to it). Every call is durable on return. */
-export interface BlockStore {
-  /** Called once with the genesis of a new chain, before any append: the store learns the network. */
-  begin(genesis: Block, rules: NetworkRules): void;
-  /** Appends blocks, in acceptance order, with one durable write for the lot. */
-  append(blocks: readonly Block[]): void;
-  /** Rewrites the store to hold exactly `blocks` (acceptance order, parents first), crash-safely. */
-  compact(blocks: Iterable<Block>): void;
-  /** Keeps a snapshot of the chain state (the ledger at a stored block), crash-safely. */
-  saveSnapshot?(snapshot: Uint8Array): void;
-}
+export type { BlockStore } from './block-saver.js';
 
 export interface MinerNodeOptions {
   transport: Transport;
@@ -137,13 +128,6 @@ const MAX_BEACON_GAP_MS = 5 * 60_000;
 /** Relays of a new head, and hellos, go to at most this many extended peers. */
 const MAX_RELAY_PEERS = 16;
 const MAX_HELLO_PEERS = 64;
-/** Compact the store when its records of dropped blocks pass this many bytes and half the live ones. */
-const COMPACT_DEAD_BYTES = 8 * 1024 * 1024;
-/** The chain state is saved after this many new main-chain blocks, or this long, whichever first. */
-const SNAPSHOT_EVERY_BLOCKS = 100;
-const SNAPSHOT_EVERY_MS = 30_000;
-/** Bytes a stored record costs besides the block's data (header, parent hash, nonce). */
-const RECORD_OVERHEAD = 48;
 /** Refusals that count against the sender (junk that cost work to check). Others are honest races. */
 const PENALIZED: ReadonlySet<RefusalReason> = new Set<RefusalReason>([
   'bad-genesis',
@@ -180,18 +164,11 @@ export class MinerNode {
   #resolveRun: ((reason: string) => void) | undefined;
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #pendingSends = new Set<Promise<void>>();
-  /** Accepted blocks not yet in the store, and what waits for them to be there. */
-  #unsaved: Block[] = [];
-  #afterSave: Array<() => void> = [];
-  #saveScheduled = false;
-  #liveBytes = 0;
-  #deadBytes = 0;
+  readonly #saver: BlockSaver;
   #chainState: ChainState | undefined;
   /** Who sent each transaction waiting for its signatures to be checked (for relay and blame). */
   readonly #txSources = new Map<string, string>();
   #verifyScheduled = false;
-  #blocksSinceSnapshot = 0;
-  #snapshotAt = 0;
 
   constructor(options: MinerNodeOptions) {
     this.#options = options;
@@ -201,6 +178,13 @@ export class MinerNode {
     this.#peerTable = new PeerTable(options.peerLimits, this.#now);
     this.#orphans = new OrphanPool(options.orphanLimits);
     this.#tokens = options.tokens ?? new AddressTokens();
+    this.#saver = new BlockSaver(options.store, {
+      liveBlocks: () => [...this.#tree!.entries()].map((entry) => entry.block),
+      snapshot: () => (this.#chainState ? encodeSnapshot(this.#chainState.ledger) : undefined),
+      compacted: (blocks, deadBytes) => this.#emit({ event: 'compacted', blocks, dead_bytes: deadBytes }),
+      failed: (error) => this.#storeFailed(error),
+      now: this.#now,
+    });
     const self = options.transport.address;
     this.peers = options.peers.filter((peer) => !sameAddress(peer, self));
     this.#tree = options.tree;
@@ -209,7 +193,7 @@ export class MinerNode {
       const mine = `${this.name}:`;
       for (const entry of this.#tree.entries()) {
         if (this.#tree.rules.minerTag(entry.block, entry.facts)?.startsWith(mine)) this.#ownBlocks++;
-        this.#liveBytes += entry.block.data.length + RECORD_OVERHEAD;
+        this.#saver.stored(entry.block);
       }
       // The chain state of a restored chain: from its snapshot, or replayed from the genesis.
       this.#startChainState(this.#tree, options.ledger);
@@ -341,10 +325,11 @@ export class MinerNode {
   /** Stops mining and closes the transport; what was accepted is stored, and sends already started are let out. */
   async stop(reason = 'stopped'): Promise<void> {
     if (this.#stopped) return;
-    this.#save();
+    this.#saver.save();
     // Saving may have failed and stopped the node already.
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#saver.close();
     for (const timer of this.#timers) clearInterval(timer);
     this.#miner?.cancel();
     await Promise.all(this.#pendingSends);
@@ -574,7 +559,7 @@ export class MinerNode {
       this.#storeFailed(error);
       return;
     }
-    this.#liveBytes += root.data.length + RECORD_OVERHEAD;
+    this.#saver.stored(root);
     this.#emit({ event: 'genesis', hash: tree.root.hash, from, network: rules.network });
     this.#emit({ event: 'block', hash: tree.root.hash, height: 0, from, status: 'accepted' });
     this.#emitHead(tree.root);
@@ -589,9 +574,7 @@ export class MinerNode {
   #connect(block: Block, from: string): AppendVerdict {
     const verdict = this.#tree!.append(block, this.#now(), { origin: from });
     if (!verdict.ok) return verdict;
-    this.#unsaved.push(block);
-    this.#liveBytes += block.data.length + RECORD_OVERHEAD;
-    this.#scheduleSave();
+    this.#saver.add(block);
     const { entry } = verdict;
     this.#emit({ event: 'block', hash: entry.hash, height: entry.height, from, status: 'accepted' });
     this.#dropEntries(verdict.evicted, 'side-budget');
@@ -624,7 +607,7 @@ export class MinerNode {
       const depth = this.#pruneDepth();
       if (depth !== undefined) this.#dropEntries(tree.prune(depth), 'pruned');
       if (from !== 'self') {
-        this.#afterSave.push(() => {
+        this.#saver.afterSave(() => {
           // A tutorial miner must get each block at most once, from its miner: relays go to extended peers only.
           for (const peer of this.#peerTable.extendedPeers().slice(0, MAX_RELAY_PEERS)) {
             if (peer.key !== from && tree.head === head) {
@@ -644,10 +627,7 @@ export class MinerNode {
 
   #dropEntries(entries: readonly TreeEntry[], why: 'pruned' | 'side-budget'): void {
     if (entries.length === 0) return;
-    let bytes = 0;
-    for (const entry of entries) bytes += entry.block.data.length + RECORD_OVERHEAD;
-    this.#liveBytes -= bytes;
-    this.#deadBytes += bytes;
+    const bytes = this.#saver.dropped(entries.map((entry) => entry.block));
     this.#emit({ event: 'dropped', why, blocks: entries.length, bytes });
   }
 
@@ -663,7 +643,7 @@ export class MinerNode {
     const state = this.#chainState;
     if (!state) return;
     const update = state.followHead();
-    this.#blocksSinceSnapshot += update.connected;
+    this.#saver.connected(update.connected);
     for (const txid of update.confirmed) this.#emit({ event: 'tx', txid, from: 'self', status: 'confirmed' });
   }
 
@@ -742,59 +722,8 @@ export class MinerNode {
     }
   }
 
-  /** Saves the chain state every so many blocks or seconds, once the blocks are stored. */
-  #maybeSnapshot(): void {
-    const store = this.#options.store;
-    const state = this.#chainState;
-    if (!store?.saveSnapshot || !state || this.#blocksSinceSnapshot === 0) return;
-    const now = this.#now();
-    if (this.#blocksSinceSnapshot < SNAPSHOT_EVERY_BLOCKS && now - this.#snapshotAt < SNAPSHOT_EVERY_MS) return;
-    store.saveSnapshot(encodeSnapshot(state.ledger));
-    this.#blocksSinceSnapshot = 0;
-    this.#snapshotAt = now;
-  }
-
-  // ---------------------------------------------------------------------------------------
-  // Storing: blocks accepted in one turn of the event loop are written with one sync, and
-  // what would announce them waits until they are on disk.
-
-  #scheduleSave(): void {
-    if (this.#saveScheduled) return;
-    this.#saveScheduled = true;
-    setImmediate(() => this.#save());
-  }
-
-  #save(): void {
-    this.#saveScheduled = false;
-    if (this.#stopped) return;
-    const blocks = this.#unsaved;
-    this.#unsaved = [];
-    try {
-      if (blocks.length > 0) this.#options.store?.append(blocks);
-      this.#maybeCompact();
-      this.#maybeSnapshot();
-    } catch (error) {
-      this.#storeFailed(error);
-      return;
-    }
-    const actions = this.#afterSave;
-    this.#afterSave = [];
-    for (const action of actions) action();
-  }
-
-  #maybeCompact(): void {
-    const store = this.#options.store;
-    if (!store || this.#deadBytes < COMPACT_DEAD_BYTES || this.#deadBytes < this.#liveBytes / 2) return;
-    const dead = this.#deadBytes;
-    store.compact([...this.#tree!.entries()].map((entry) => entry.block));
-    this.#deadBytes = 0;
-    this.#emit({ event: 'compacted', blocks: this.#tree!.size, dead_bytes: dead });
-  }
-
   /** A block could not be stored: the node must not announce it, so it stops. */
   #storeFailed(error: unknown): void {
-    this.#unsaved = [];
-    this.#afterSave = [];
     this.#emit({ event: 'warning', message: `cannot store blocks: ${(error as Error).message ?? String(error)}` });
     void this.stop('store failed');
   }
@@ -823,7 +752,7 @@ export class MinerNode {
       return;
     }
     this.#startChain(genesis, chosen.rules, 'self');
-    this.#save();
+    this.#saver.save();
     this.#broadcast(genesis, 0);
   }
 
@@ -870,7 +799,7 @@ export class MinerNode {
     if (connected.ok) {
       this.#ownBlocks++;
       // On disk, then announced.
-      this.#save();
+      this.#saver.save();
       if (this.#stopped) return;
       this.#broadcast(block, connected.entry.height);
       this.#connectOrphans(connected.entry);
