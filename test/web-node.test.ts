@@ -151,8 +151,15 @@ describe('the web view of a real powchain node', () => {
       alice.address,
     ]);
 
-    // A block confirms it: it leaves the mempool, and its page (shown) says where it is.
-    a.miner.allow(1);
+    // A block confirms it: it leaves the mempool, and its page (shown) says where it is. One
+    // block at a time (a block found on a template made just before the transfer arrived
+    // confirms nothing), however slowly a loaded machine finds them.
+    for (let tries = 0; !a.node.chainState!.confirmed(txid); tries++) {
+      if (tries === 3) throw new Error(`three blocks later, ${txid} is still not confirmed`);
+      const before = heightOf(a);
+      a.miner.allow(1);
+      await until(() => heightOf(a) > before, 60_000, 'the next block');
+    }
     await poll(() => page.locator('#mempool-summary').textContent(), { timeout: 15_000 }).toMatch(/^empty/);
     await poll(() => field(page, 'status').textContent()).toBe('confirmed');
     const confirmed = a.node.chainState!.confirmed(txid)!;
@@ -168,7 +175,7 @@ describe('the web view of a real powchain node', () => {
     await page.locator(`#details-body table.tx-flows tr.output a[title="${carol.address}"]`).click();
     await poll(() => field(page, 'balance').textContent()).toBe('2.50000000');
     expect(await page.locator('#details-body table.history td.amount').textContent()).toBe('+2.50000000');
-  });
+  }, 120_000);
 
   it('draws the fork a partition made once it heals, and folds it away when it is deep enough', async () => {
     const { network, nodes } = await startNodes(2);
