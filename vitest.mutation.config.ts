@@ -34,6 +34,7 @@ export default defineConfig({
       'test/block-tree-rules.test.ts',
       'test/block-tree-limits.test.ts',
       'test/powchain-rules.test.ts',
+      'test/rules.test.ts',
       'test/waiting-room.test.ts',
       'test/tree-view.test.ts',
       'test/orphan-pool.test.ts',
