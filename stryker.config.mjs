@@ -15,6 +15,13 @@ const config = {
   tsconfigFile: 'tsconfig.json',
   disableTypeChecks: '{src,test}/**/*.ts',
   coverageAnalysis: 'perTest',
+  // A "static" mutant is one whose code also runs while modules load (module constants, and
+  // anything a test file computes outside its tests, such as a shared genesis block). Without
+  // this option each such mutant runs the whole test set with every module reloaded: 13% of
+  // the mutants, 75% of the time (98 minutes for one run). With it, a mutant that tests also
+  // cover runs just those tests; one that only module loading reaches (a constant's
+  // expression, a module-level regex) is reported as Ignored. The gate keeps them.
+  ignoreStatic: true,
   mutate: [
     'src/primitives/**/*.ts',
     // Block tree, rules, ASERT, ledger, waiting room, orphan pool, locator: all of consensus.

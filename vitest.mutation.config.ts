@@ -7,6 +7,7 @@
  * `npx vitest run -c vitest.mutation.config.ts`.
  */
 import { defineConfig } from 'vitest/config';
+import QuickestFirst from './test/mutation/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -33,6 +34,7 @@ export default defineConfig({
       'test/block-tree-rules.test.ts',
       'test/block-tree-limits.test.ts',
       'test/powchain-rules.test.ts',
+      'test/rules.test.ts',
       'test/waiting-room.test.ts',
       'test/tree-view.test.ts',
       'test/orphan-pool.test.ts',
@@ -56,11 +58,14 @@ export default defineConfig({
       // The store (temp dirs, in process; the crash tests in child processes stay out).
       'test/block-log.test.ts',
       'test/log-format.test.ts',
+      'test/store-faults.test.ts',
       'test/data-check.test.ts',
       // In-process nodes over the test MemoryNetwork, with a fake or node:crypto miner.
       'test/miner-node.test.ts',
       'test/powchain-network.test.ts',
     ],
+    setupFiles: ['test/mutation/setup.ts'],
+    sequence: { sequencer: QuickestFirst },
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -328,6 +328,60 @@ describe('asertTarget properties', () => {
     expect(() => asertTarget(good, 0.5, 0)).toThrow(RangeError);
     expect(() => asertTarget(good, 0, 2 ** 60)).toThrow(RangeError);
   });
+
+  it('names what is malformed, and takes every bound at its edge', () => {
+    const good: AsertSchedule = {
+      anchorTarget: 1n << 200n,
+      anchorHeight: 0,
+      anchorParentTime: 0,
+      idealBlockTime: 1,
+      halfLife: 1,
+    };
+    const refusal = (schedule: AsertSchedule, height: number | bigint = 0, time: number | bigint = 0): string => {
+      try {
+        asertTarget(schedule, height, time);
+        return 'accepted';
+      } catch (error) {
+        expect(error).toBeInstanceOf(RangeError);
+        return (error as Error).message;
+      }
+    };
+    expect(refusal({ ...good, maxTarget: 0n })).toBe('maxTarget must be between 1 and 2^256-1');
+    expect(refusal({ ...good, maxTarget: MAX_TARGET + 1n })).toBe('maxTarget must be between 1 and 2^256-1');
+    expect(refusal({ ...good, maxTarget: MAX_TARGET })).toBe('accepted');
+    expect(refusal({ ...good, anchorTarget: 1n, maxTarget: 1n })).toBe('accepted');
+    expect(refusal({ ...good, anchorTarget: 0n })).toBe('anchorTarget must be between 1 and maxTarget');
+    expect(refusal({ ...good, anchorTarget: 2n, maxTarget: 1n })).toBe('anchorTarget must be between 1 and maxTarget');
+    expect(refusal({ ...good, anchorTarget: MAX_TARGET })).toBe('accepted');
+    expect(refusal({ ...good, anchorTarget: MAX_TARGET + 1n })).toBe('anchorTarget must be between 1 and maxTarget');
+    expect(refusal({ ...good, halfLife: 0 })).toBe('idealBlockTime and halfLife must be positive');
+    expect(refusal({ ...good, idealBlockTime: 0 })).toBe('idealBlockTime and halfLife must be positive');
+    expect(refusal({ ...good, idealBlockTime: 1n, halfLife: 1n })).toBe('accepted');
+    for (const field of ['idealBlockTime', 'halfLife', 'anchorHeight', 'anchorParentTime'] as const) {
+      expect(refusal({ ...good, [field]: 1.5 })).toBe(`${field} must be a safe integer, got 1.5`);
+    }
+    expect(refusal(good, 2 ** 53)).toBe(`parentHeight must be a safe integer, got ${2 ** 53}`);
+    expect(refusal(good, 0, -0.5)).toBe('parentTime must be a safe integer, got -0.5');
+    expect(refusal(good, 2n ** 60n, 2n ** 60n)).toBe('accepted');
+  });
+
+  it('never answers more than maxTarget, nor less than 1', () => {
+    const schedule: AsertSchedule = {
+      anchorTarget: 1n << 200n,
+      anchorHeight: 0,
+      anchorParentTime: 0,
+      idealBlockTime: 1,
+      halfLife: 1,
+      maxTarget: (1n << 200n) + 5n,
+    };
+    // Behind schedule by a fraction of a half-life: more than the anchor, clamped to maxTarget.
+    expect(asertTarget(schedule, 0, 2)).toBe((1n << 200n) + 5n);
+    expect(asertTarget({ ...schedule, maxTarget: undefined }, 0, 2)).toBe(1n << 201n);
+    // Far ahead: the target falls to 1, never 0.
+    expect(asertTarget(schedule, 1_000, 0)).toBe(1n);
+    expect(asertTarget({ ...schedule, anchorTarget: 1n }, 0, 1)).toBe(1n);
+    expect(asertTarget({ ...schedule, anchorTarget: 1n }, 0, 0)).toBe(1n); // half of 1 is 0: answered as 1
+  });
 });
 
 describe('powchainSchedule', () => {
