@@ -6,8 +6,8 @@ import base from './stryker.config.mjs';
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 const config = {
   ...base,
-  mutate: ['src/primitives/target.ts', 'src/hashing/pow-check.ts', 'src/hashing/verify.ts'],
-  testFiles: ['test/target.test.ts', 'test/pow-check.test.ts', 'test/verify.test.ts'],
+  mutate: ['src/primitives/pow.ts', 'src/hashing/pow-check.ts', 'src/hashing/verify.ts'],
+  testFiles: ['test/target.test.ts', 'test/block-buffer.test.ts', 'test/pow-check.test.ts', 'test/verify.test.ts'],
   // Every mutant counts here, static ones too (the target comparison caches its target at module level).
   ignoreStatic: false,
   // CI starts from a fresh clone: nothing to reuse, and nothing kept.

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Block, BlockArena, BlockTooLargeError } from '../src/primitives/block.js';
 import { bigIntToBytes, bytesToBigInt, readUint64, writeUint64 } from '../src/primitives/bytes.js';
 import { HASH_BYTES, MAX_DATA_BYTES, MAX_TARGET, NONCE_LIMIT } from '../src/primitives/limits.js';
-import { hashAtMeetsTarget, hashMeetsTarget } from '../src/primitives/target.js';
+import { hashAtMeetsTarget, hashMeetsTarget } from '../src/primitives/pow.js';
 
 /** The definitions, spelled the slow way: what the fast paths must agree with. */
 const referenceHash = (data: Uint8Array, previousHash: Uint8Array, nonce: bigint): Uint8Array =>

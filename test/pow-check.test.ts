@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
 import { bigIntToBytes, bytesToBigInt, hexToBytes } from '../src/primitives/bytes.js';
 import { HASH_SPACE, MAX_TARGET } from '../src/primitives/limits.js';
-import { hashMeetsTarget as primitiveRule } from '../src/primitives/target.js';
+import { hashMeetsTarget as primitiveRule } from '../src/primitives/pow.js';
 import { blockHash, hashMeetsTarget, targetWords, wordsMeetTarget, writeNonce } from '../src/hashing/pow-check.js';
 import { blockVectors } from './helpers/vectors.js';
 

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FormatError, bigIntToBytes } from '../src/primitives/bytes.js';
 import { HASH_SPACE, MAX_TARGET } from '../src/primitives/limits.js';
-import { DEFAULT_TARGET, formatTarget, hashMeetsTarget, parseTarget } from '../src/primitives/target.js';
+import { hashMeetsTarget } from '../src/primitives/pow.js';
+import { DEFAULT_TARGET, formatTarget, parseTarget, targetBytes } from '../src/primitives/target.js';
 
 const SPELLING = 'target must be 0xHEX, 2^N or a decimal integer, got';
 const RANGE = 'target must be between 1 and 2^256-1, got';
@@ -117,6 +118,19 @@ describe('formatTarget', () => {
       }),
     );
     for (let n = 0n; n < 256n; n++) expect(parseTarget(formatTarget(1n << n))).toBe(1n << n);
+  });
+});
+
+describe('targetBytes', () => {
+  it('gives 32 big-endian bytes, clamped to 2^256 - 1 above it, and refuses a negative target', () => {
+    expect([...targetBytes(DEFAULT_TARGET)]).toEqual([...bigIntToBytes(DEFAULT_TARGET, 32)]);
+    expect([...targetBytes(0n)]).toEqual(new Array(32).fill(0));
+    expect([...targetBytes(MAX_TARGET)]).toEqual(new Array(32).fill(0xff));
+    expect([...targetBytes(MAX_TARGET + 1n)]).toEqual(new Array(32).fill(0xff));
+    expect([...targetBytes(1n << 300n)]).toEqual(new Array(32).fill(0xff));
+    // Another target after the clamped one: converted again, not the last answer.
+    expect([...targetBytes(1n)]).toEqual([...new Array(31).fill(0), 1]);
+    expect(() => targetBytes(-1n)).toThrow(new RangeError('target must be >= 0, got -1'));
   });
 });
 

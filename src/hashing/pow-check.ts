@@ -28,7 +28,7 @@ export function targetWords(target: bigint): Uint32Array {
 }
 
 // The rule itself lives with the target, in primitives: every layer checks work the same way.
-export { hashMeetsTarget } from '../primitives/target.js';
+export { hashMeetsTarget } from '../primitives/pow.js';
 
 /** Compares hash words (unsigned, big-endian order) with target words: true when hash <= target. */
 export function wordsMeetTarget(hash: ArrayLike<number>, target: Uint32Array): boolean {

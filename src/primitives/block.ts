@@ -14,7 +14,8 @@
 import * as crypto from 'node:crypto';
 import { readUint64, writeUint64 } from './bytes.js';
 import { HASH_BYTES, MAX_DATAGRAM_BYTES, MAX_DATA_BYTES, NONCE_BYTES, NONCE_LIMIT } from './limits.js';
-import { DEFAULT_TARGET, hashAtMeetsTarget } from './target.js';
+import { hashAtMeetsTarget } from './pow.js';
+import { DEFAULT_TARGET } from './target.js';
 
 /** The parent of a genesis block: 32 zero bytes. */
 export const GENESIS_PREVIOUS_HASH: Uint8Array = new Uint8Array(HASH_BYTES);

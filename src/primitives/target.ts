@@ -38,37 +38,23 @@ export function formatTarget(target: bigint): string {
   return '0x' + target.toString(16);
 }
 
-/** The proof-of-work rule: `hash`, read as a big-endian 256-bit unsigned integer, is <= `target`. */
-export function hashMeetsTarget(hash: Uint8Array, target: bigint): boolean {
-  if (hash.length !== HASH_BYTES) throw new RangeError(`hash must be ${HASH_BYTES} bytes, got ${hash.length}`);
-  return hashAtMeetsTarget(hash, 0, target);
-}
-
-// The last target compared against, as 32 big-endian bytes: a node checks every block against
-// one target, so converting it once saves a BigInt (or a hex string) per block.
+// The last target converted: a node checks every block against one target, so converting it
+// once saves a BigInt (or a hex string) per block.
 let cachedTarget = -1n;
 const cachedTargetBytes = new Uint8Array(HASH_BYTES);
 
 /**
- * hashMeetsTarget for the 32 hash bytes at `offset` in `bytes` (no view needed): compares
- * bytes, most significant first, against the target's bytes.
+ * A target >= 0 as 32 big-endian bytes, clamped to 2^256 - 1 (the bytes every hash meets).
+ * The array is shared with the next call: read it before converting another target.
  */
-export function hashAtMeetsTarget(bytes: Uint8Array, offset: number, target: bigint): boolean {
-  if (offset < 0 || offset + HASH_BYTES > bytes.length) {
-    throw new RangeError(`no ${HASH_BYTES}-byte hash at offset ${offset} of ${bytes.length} bytes`);
+export function targetBytes(target: bigint): Uint8Array {
+  if (target < 0n) throw new RangeError(`target must be >= 0, got ${target}`);
+  const bounded = target > MAX_TARGET ? MAX_TARGET : target;
+  if (bounded !== cachedTarget) {
+    cachedTargetBytes.set(bigIntToBytes(bounded, HASH_BYTES));
+    cachedTarget = bounded;
   }
-  if (target < 0n) return false;
-  if (target >= MAX_TARGET) return true;
-  if (target !== cachedTarget) {
-    cachedTargetBytes.set(bigIntToBytes(target, HASH_BYTES));
-    cachedTarget = target;
-  }
-  for (let i = 0; i < HASH_BYTES; i++) {
-    const hashByte = bytes[offset + i]!;
-    const targetByte = cachedTargetBytes[i]!;
-    if (hashByte !== targetByte) return hashByte < targetByte;
-  }
-  return true;
+  return cachedTargetBytes;
 }
 
 /** The work of a block that met `target`: floor(2^256 / (target + 1)), the expected hashes it cost. */

@@ -10,7 +10,7 @@ import { hexToBytes, bytesToHex } from '../../src/primitives/bytes.js';
 import { addressOf, keyHash } from '../../src/primitives/coin-address.js';
 import { type KeyPair, keyPairFromSeed } from '../../src/primitives/keys.js';
 import { DEFAULT_PARAMS, type NetworkParams, encodeParams } from '../../src/primitives/params.js';
-import { hashMeetsTarget } from '../../src/primitives/target.js';
+import { hashMeetsTarget } from '../../src/primitives/pow.js';
 import { encodeTx, signTransfer } from '../../src/primitives/tx.js';
 import type { PeerAddress } from '../../src/net/address.js';
 import { MinerNode, type MinerNodeOptions, type NonceMiner } from '../../src/node/miner-node.js';

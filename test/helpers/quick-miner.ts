@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { NonceMiner } from '../../src/node/miner-node.js';
-import { hashMeetsTarget } from '../../src/primitives/target.js';
+import { hashMeetsTarget } from '../../src/primitives/pow.js';
 
 type Outcome = Awaited<ReturnType<NonceMiner['mine']>>;
 

@@ -22,7 +22,8 @@ import {
   encodePayload,
   padForFastLayout,
 } from '../../primitives/payload.js';
-import { hashMeetsTarget, workForTarget } from '../../primitives/target.js';
+import { hashMeetsTarget } from '../../primitives/pow.js';
+import { workForTarget } from '../../primitives/target.js';
 import { type AsertSchedule, asertTarget, powchainSchedule } from '../asert.js';
 import type { BlockTree } from '../block-tree.js';
 import { ChainState, type ChainStateOptions } from '../chain-state.js';

@@ -5,7 +5,8 @@
  * the head ('first-seen', as Bitcoin does). The coin is injected so tests can pin it.
  */
 import type { Block } from '../../primitives/block.js';
-import { DEFAULT_TARGET, hashMeetsTarget, workForTarget } from '../../primitives/target.js';
+import { hashMeetsTarget } from '../../primitives/pow.js';
+import { DEFAULT_TARGET, workForTarget } from '../../primitives/target.js';
 import type { BlockFacts, ChainLink, NetworkRules, Refusal } from './rules.js';
 
 export type TieBreak = 'random' | 'first-seen';
