@@ -24,6 +24,7 @@ export default defineConfig({
       'test/payload.test.ts',
       'test/tx.test.ts',
       'test/keys.test.ts',
+      'test/coin-address.test.ts',
       // The hashing result checks (pow-check, verify).
       'test/pow-check.test.ts',
       'test/verify.test.ts',
@@ -60,9 +61,12 @@ export default defineConfig({
       'test/log-format.test.ts',
       'test/store-faults.test.ts',
       'test/data-check.test.ts',
+      'test/snapshot-file.test.ts',
       // In-process nodes over the test MemoryNetwork, with a fake or node:crypto miner.
       'test/miner-node.test.ts',
       'test/powchain-network.test.ts',
+      // The chain state (ledger, mempool, index) of nodes that pay and are paid.
+      'test/transactions-network.test.ts',
     ],
     setupFiles: ['test/mutation/setup.ts'],
     sequence: { sequencer: QuickestFirst },
