@@ -148,12 +148,13 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
   const engine = options.engine ?? defaultEngine();
   let target = options.target;
   if (target === undefined) {
-    const perThread = await calibrateHashrate(engine);
-    const total = perThread * Math.min(cores, totalThreads);
+    // Every node mines at once: as many threads as there are cores (or fewer) share the machine.
+    const calibrationThreads = Math.min(cores, totalThreads);
+    const total = await calibrateHashrate(engine, calibrationThreads);
     const hashesPerBlock = Math.max(1, (total * intervalMs) / 1000);
     target = HASH_SPACE / BigInt(Math.round(hashesPerBlock));
     say(
-      `calibrated: ${engine} does ${formatRate(Math.round(perThread))} a thread here; ` +
+      `calibrated: ${engine} does ${formatRate(Math.round(total))} on ${calibrationThreads} thread${calibrationThreads === 1 ? '' : 's'} here; ` +
         `${network === 'powchain' ? 'initial ' : ''}target ${formatTarget(target)} for ~${intervalMs} ms a block`,
     );
   }
