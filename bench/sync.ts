@@ -79,18 +79,20 @@ async function main(): Promise<void> {
   const poll = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
   // From the first block of the first batch: finding the peer (its genesis offer, its first
   // hello) is a fixed few seconds, not the sync's speed.
-  while ((await height()) < 1) await poll();
+  let first: number;
+  while ((first = await height()) < 1) await poll();
   const started = performance.now();
   while ((await height()) < count - 1) await poll();
-  const seconds = (performance.now() - started) / 1000;
+  // A short chain can be whole before the joiner's API first answers: then there is no rate to tell.
+  const seconds = first >= count - 1 ? undefined : (performance.now() - started) / 1000;
   if (process.env.SYNC_DEBUG) console.error(`joiner cpu ${cpuSeconds(joiner.pid!)} s`);
   const serverCpu = cpuSeconds(serving.pid) - cpuBefore;
   console.log(
     JSON.stringify({
       blocks: count,
       joiner_data_dir: joinerDataDir,
-      seconds: +seconds.toFixed(2),
-      blocks_per_second: Math.round((count - 2) / seconds),
+      seconds: seconds === undefined ? null : +seconds.toFixed(2),
+      blocks_per_second: seconds === undefined ? null : Math.round((count - 2) / seconds),
       server_cpu_seconds: +serverCpu.toFixed(2),
       server_cpu_us_per_block: Math.round((serverCpu / count) * 1e6),
     }),
