@@ -2,6 +2,8 @@
  * Fuzzing the HTTP API: whatever the path, query string, method and body, the server answers
  * below 500, and every refusal is JSON `{"error": reason}`.
  */
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, InjectOptions } from 'fastify';
@@ -86,18 +88,64 @@ describe('the API under fuzzed requests', () => {
     await app.close();
   });
 
+  /**
+   * The server's answer: through app.inject, or, for a request-target that inject cannot
+   * parse as a URL (such as `/\\`, which a client on the wire can still send), over a real
+   * connection to 127.0.0.1.
+   */
+  async function answer(options: InjectOptions): Promise<{ statusCode: number; body: string }> {
+    const url = String(options.url);
+    if (URL.canParse(url, 'http://localhost')) {
+      const response = await app.inject(options);
+      return { statusCode: response.statusCode, body: response.body };
+    }
+    if (!app.server.listening) await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    const payload = options.payload === undefined ? undefined : String(options.payload);
+    return new Promise((resolve, reject) => {
+      const sent = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method: options.method,
+          // Node's client refuses a raw space or tab in a request-target: those go percent-encoded.
+          path: url.replace(/ /g, '%20').replace(/\t/g, '%09'),
+          headers: options.headers as Record<string, string>,
+        },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+          response.on('end', () => resolve({ statusCode: response.statusCode!, body }));
+        },
+      );
+      sent.on('error', reject);
+      sent.end(payload);
+    });
+  }
+
   it('never answers 5xx and always refuses with a JSON reason', async () => {
     await fc.assert(
       fc.asyncProperty(request, async (options) => {
-        const response = await app.inject(options);
+        const response = await answer(options);
         expect(response.statusCode, `${options.method} ${options.url}`).toBeLessThan(500);
         if (response.statusCode >= 400 && options.method !== 'HEAD') {
-          const parsed = response.json() as { error?: unknown };
+          const parsed = JSON.parse(response.body) as { error?: unknown };
           expect(typeof parsed.error).toBe('string');
         }
       }),
       { numRuns: 600 },
     );
+    expect(unexpected).toEqual([]);
+  });
+
+  it('refuses a request-target that is no URL (a backslash after the slash) with a JSON reason, on the wire', async () => {
+    for (const url of ['/\\', '/\\api/status', '/api/blocks/\\']) {
+      const response = await answer({ method: 'GET', url });
+      expect(response.statusCode, url).toBeGreaterThanOrEqual(400);
+      expect(response.statusCode, url).toBeLessThan(500);
+      expect(typeof (JSON.parse(response.body) as { error?: unknown }).error).toBe('string');
+    }
+    expect(app.server.listening).toBe(true);
     expect(unexpected).toEqual([]);
   });
 });
