@@ -51,8 +51,9 @@ export type ToSenders = { type: 'start'; config: SenderConfig } | { type: 'stop'
 export interface SenderReport {
   /** `tx` datagrams sent. */
   sent: number;
-  /** Source ports used, and those that the node validated (answered with its token). */
+  /** Source ports used (a port the system hands out again counts again). */
   addresses: number;
+  /** Hellos the node answered with its token (a port used again keeps the token it had). */
   handshakes: number;
   /** Hellos sent again because no answer came within HELLO_RETRY_MS. */
   helloRetries: number;
@@ -63,13 +64,19 @@ export interface SenderReport {
 
 export type FromSenders = { type: 'ready' } | { type: 'stopped'; report: SenderReport };
 
-const HELLO_RETRY_MS = 250;
+const HELLO_RETRY_MS = 1_000;
 /** Any 64 hex digits: the node answers a first hello with its introduction, whatever it claims. */
 const SOME_HASH = '00'.repeat(32);
 /** A transfer's serial changes its amount by at most this much: amounts stay far above zero. */
 const SERIALS = 1_000_000_000;
 
 let stopping = false;
+/**
+ * The node's token for each source port seen: a token depends only on host:port, and the
+ * system may hand a sender a port it used before, whose address the node already counts as
+ * validated (it answers a hello from it with no new token).
+ */
+const tokens = new Map<number, string>();
 const report: SenderReport = { sent: 0, addresses: 0, handshakes: 0, helloRetries: 0, sendErrors: 0, cpuMs: 0 };
 
 function bindSocket(): Promise<Socket> {
@@ -152,11 +159,16 @@ async function runSender(config: SenderConfig, slot: number, next: ReturnType<ty
   let n = 0;
   while (!stopping) {
     const socket = await bindSocket();
+    const port = socket.address().port;
     report.addresses++;
     try {
-      const echo = await handshake(socket, config.node);
-      if (echo === undefined) return;
-      report.handshakes++;
+      let echo = tokens.get(port);
+      if (echo === undefined) {
+        echo = await handshake(socket, config.node);
+        if (echo === undefined) return;
+        tokens.set(port, echo);
+        report.handshakes++;
+      }
       for (let here = 0; !stopping && (config.perAddress === 0 || here < config.perAddress); here++) {
         if (perSecond > 0) {
           // Paced: 10 ms steps, fractions carried over.
