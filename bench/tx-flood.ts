@@ -4,8 +4,8 @@
  *
  * One MinerNode in this process, on a real UDP socket on 127.0.0.1, holding a chain built here
  * whose coinbases (mature after one block) pay a key this bench holds. It mines with the real
- * worker pool (`threads` workers, the default engine: wasm-simd) through an adapter that passes
- * every job on with target 0, so the workers hash at full speed and never find a block: the
+ * worker pool (`threads` workers, the default engine: wasm-simd here) through an adapter that
+ * passes every job on with target 0, so the workers hash at full speed and never find a block: the
  * chain stays put, and every transfer spends outputs that stay unspent. Its senders run in a
  * child process (bench/tx-flood-senders.ts): `senders` sockets that validate their addresses
  * with the node and then send transfers that pass every cheap check but carry a signature by
@@ -16,17 +16,19 @@
  * median hashrate (the pool's hash counters read every 500 ms, the first second of a phase left
  * out), the main thread's CPU ms per second (/proc, Linux), the event loop's delay p50/p99
  * (perf_hooks.monitorEventLoopDelay) and utilisation; for the flood, what the senders sent and
- * what became of it. Variants:
+ * what became of it, counted until the node has read and verified all it was sent. Variants:
  *
  *   limits      the node's own limits (net/peers.ts), the senders keeping their ports
  *   new-ports   the node's own limits, each sender moving to a new, freshly validated port
  *               after banThreshold - 1 transfers (a validated address is banned on its own:
  *               its host is not, docs/protocol.md "Budgets and bans")
  *   unlimited   a node whose peer limits let everything through: the cost of the
- *               verification alone, bounded only by the verification queue
+ *               verification alone, bounded by what the main thread can read and verify
+ *               (the rest waits in the socket's receive buffer, or the kernel drops it)
  *
  * The flood is made on this machine: on 2 cores its own CPU use (reported) shows in the
- * hashrate too. The node's events are counted, not printed.
+ * hashrate too; a paced flood (datagrams/s) uses little. The node's events are counted, not
+ * printed. Results: docs/reliability.md, "A flood of transfers with bad signatures".
  *
  *   npx tsx bench/tx-flood.ts [seconds per phase=8] [threads=2] [senders=64] [datagrams/s=0: as fast as possible]
  *       [--variants limits,new-ports,unlimited] [--copies 1] [--json]
