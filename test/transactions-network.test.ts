@@ -177,9 +177,12 @@ describe('transactions between powchain nodes', () => {
     });
   });
 
-  it("refuses and counts against its sender a transfer whose signature is not the owner's", async () => {
-    const network = new MemoryNetwork();
-    cleanups.push(() => network.close());
+  /**
+   * A genesis node whose miner holds mature coins (then stops mining), and a sender that has
+   * validated its address: `forged(n, copy)` is a transfer of Alice's coin signed by Mallory
+   * (outputs differing with n, signature bytes with copy), `send` sends transfers in one go.
+   */
+  async function forgery(network: MemoryNetwork, banThreshold: number) {
     const alice = generateKeyPair();
     const mallory = generateKeyPair();
     const a = start(network, 0, keyHash(alice.publicKey), {
@@ -188,7 +191,7 @@ describe('transactions between powchain nodes', () => {
         data: encodeParams({ ...params, genesisTimeMs: now }),
         target: params.initialTarget,
       }),
-      peerLimits: { banThreshold: 3 },
+      peerLimits: { banThreshold },
     });
     await until(() => (a.node.chainState?.ledger.height ?? 0) >= 5, 30_000, 'height 5');
     a.miner.enabled = false;
@@ -196,7 +199,7 @@ describe('transactions between powchain nodes', () => {
     const [coin] = state.ledger.unspent(keyHash(alice.publicKey)).filter(({ coin }) => state.spendableAt(coin));
     const genesisHash = hexToBytes(state.rules.genesisHash);
     // Mallory signs with her key but names Alice's public key: the signature cannot verify.
-    const forged = (n: bigint) => {
+    const forged = (n: bigint, copy = 0) => {
       const tx = signTransfer(
         {
           kind: 'transfer',
@@ -206,7 +209,14 @@ describe('transactions between powchain nodes', () => {
         [mallory.privateKey],
         genesisHash,
       );
-      return { ...tx, inputs: tx.inputs.map((input) => ({ ...input, publicKey: alice.publicKey })) };
+      return {
+        ...tx,
+        inputs: tx.inputs.map((input) => {
+          const signature = Uint8Array.from(input.signature);
+          signature[0]! ^= copy;
+          return { ...input, publicKey: alice.publicKey, signature };
+        }),
+      };
     };
     const sender = network.bind(address(1));
     cleanups.push(() => sender.close());
@@ -219,20 +229,50 @@ describe('transactions between powchain nodes', () => {
     await until(() => received.length > 0, 5_000, 'the introduction');
     const intro = decodeMessage(received[0]!);
     const echo = intro.ok ? intro.message.auth.token! : '';
-    for (let i = 0n; i < 3n; i++) {
-      await sender.send(address(0), new TextEncoder().encode(encodeTxMessage(encodeTx(forged(i)), { echo })));
-    }
-    await until(
-      () => a.events.some((event) => event.event === 'warning' && event.message.includes('banned 127.0.0.1:6201')),
-      10_000,
-      'the ban',
-    );
+    const send = async (txs: ReturnType<typeof forged>[]) => {
+      for (const tx of txs) {
+        await sender.send(address(0), new TextEncoder().encode(encodeTxMessage(encodeTx(tx), { echo })));
+      }
+    };
+    const banned = () =>
+      until(
+        () => a.events.some((event) => event.event === 'warning' && event.message.includes('banned 127.0.0.1:6201')),
+        10_000,
+        'the ban',
+      );
+    return { a, state, forged, send, banned };
+  }
+
+  it("refuses and counts against its sender a transfer whose signature is not the owner's", async () => {
+    const network = new MemoryNetwork();
+    cleanups.push(() => network.close());
+    const { a, state, forged, send, banned } = await forgery(network, 3);
+    await send([0n, 1n, 2n].map((n) => forged(n)));
+    await banned();
     const refusals = a.events.filter((event) => event.event === 'tx' && event.status === 'rejected');
     expect(refusals.map((event) => event.event === 'tx' && event.reason)).toEqual([
       'bad-signature',
       'bad-signature',
       'bad-signature',
     ]);
+    expect(state.mempool.size).toBe(0);
+  });
+
+  it('counts every forged copy of one transfer against its sender, though the copies wait in one batch', async () => {
+    const network = new MemoryNetwork();
+    cleanups.push(() => network.close());
+    const { a, state, forged, send, banned } = await forgery(network, 3);
+    // One txid, three signatures: each copy is verified, and each failure is the sender's.
+    await send([1, 2, 3].map((copy) => forged(0n, copy)));
+    const refusals = () => a.events.filter((event) => event.event === 'tx' && event.status === 'rejected');
+    await until(() => refusals().length === 3, 10_000, 'three refusals');
+    expect(refusals().map((event) => event.event === 'tx' && [event.reason, event.from])).toEqual([
+      ['bad-signature', '127.0.0.1:6201'],
+      ['bad-signature', '127.0.0.1:6201'],
+      ['bad-signature', '127.0.0.1:6201'],
+    ]);
+    // The third failure is the sender's third strike, counted as it is reported.
+    await banned();
     expect(state.mempool.size).toBe(0);
   });
 });

@@ -166,8 +166,12 @@ export class MinerNode {
   readonly #pendingSends = new Set<Promise<void>>();
   readonly #saver: BlockSaver;
   #chainState: ChainState | undefined;
-  /** Who sent each transaction waiting for its signatures to be checked (for relay and blame). */
-  readonly #txSources = new Map<string, string>();
+  /**
+   * Who sent each copy of a transaction waiting for its signatures to be checked (for relay
+   * and blame), by txid, oldest first: copies with other signature bytes queue separately and
+   * are verified in the order they came. One entry per queued copy, so bounded by the queue.
+   */
+  readonly #txSources = new Map<string, string[]>();
   #verifyScheduled = false;
 
   constructor(options: MinerNodeOptions) {
@@ -683,7 +687,9 @@ export class MinerNode {
       }
       return;
     }
-    if (this.#txSources.size < 10_000) this.#txSources.set(verdict.txid, peer.key);
+    const senders = this.#txSources.get(verdict.txid);
+    if (senders) senders.push(peer.key);
+    else this.#txSources.set(verdict.txid, [peer.key]);
     this.#scheduleVerification();
   }
 
@@ -699,8 +705,9 @@ export class MinerNode {
     const state = this.#chainState;
     if (!state || this.#stopped) return;
     for (const { txid, verdict } of state.runBatch()) {
-      const from = this.#txSources.get(txid) ?? 'unknown';
-      this.#txSources.delete(txid);
+      const senders = this.#txSources.get(txid);
+      const from = senders?.shift() ?? 'unknown';
+      if (senders?.length === 0) this.#txSources.delete(txid);
       if (verdict.ok) {
         this.#emit({ event: 'tx', txid, from, status: 'accepted' });
         const entry = state.mempool.get(txid);
