@@ -182,7 +182,7 @@ describe('transactions between powchain nodes', () => {
    * validated its address: `forged(n, copy)` is a transfer of Alice's coin signed by Mallory
    * (outputs differing with n, signature bytes with copy), `send` sends transfers in one go.
    */
-  async function forgery(network: MemoryNetwork, banThreshold: number) {
+  async function forgery(network: MemoryNetwork, banThreshold: number, options: Partial<MinerNodeOptions> = {}) {
     const alice = generateKeyPair();
     const mallory = generateKeyPair();
     const a = start(network, 0, keyHash(alice.publicKey), {
@@ -192,6 +192,7 @@ describe('transactions between powchain nodes', () => {
         target: params.initialTarget,
       }),
       peerLimits: { banThreshold },
+      ...options,
     });
     await until(() => (a.node.chainState?.ledger.height ?? 0) >= 5, 30_000, 'height 5');
     a.miner.enabled = false;
@@ -274,5 +275,36 @@ describe('transactions between powchain nodes', () => {
     // The third failure is the sender's third strike, counted as it is reported.
     await banned();
     expect(state.mempool.size).toBe(0);
+  });
+
+  it('checks at most verificationsPerSecond signatures a second, whoever sent them; the rest wait their turn', async () => {
+    const network = new MemoryNetwork();
+    cleanups.push(() => network.close());
+    const perSecond = 20;
+    const { a, forged, send } = await forgery(network, 1_000, { verificationsPerSecond: perSecond });
+    const refused = () =>
+      a.events.filter(
+        (event) => event.event === 'tx' && event.status === 'rejected' && event.reason === 'bad-signature',
+      ).length;
+    const began = Date.now();
+    await send(Array.from({ length: 60 }, (_, n) => forged(BigInt(n))));
+    // However slow the machine, no more than a second's budget (it started full) and what it
+    // refilled since: an upper bound, checked while they wait.
+    while (refused() < 60) {
+      const allowed = perSecond + Math.ceil(((Date.now() - began) / 1000) * perSecond);
+      expect(refused()).toBeLessThanOrEqual(allowed);
+      if (Date.now() - began > 20_000) throw new Error(`only ${refused()} of 60 checked after 20 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // All 60 took at least the two seconds the budget gives 40 more.
+    expect(Date.now() - began).toBeGreaterThanOrEqual(((60 - perSecond) / perSecond) * 1000 - 100);
+  });
+
+  it('refuses a budget of less than one check a second', () => {
+    const network = new MemoryNetwork();
+    cleanups.push(() => network.close());
+    expect(() => start(network, 0, new Uint8Array(20), { verificationsPerSecond: 0.5 })).toThrow(
+      new RangeError('verificationsPerSecond must be at least 1, got 0.5'),
+    );
   });
 });

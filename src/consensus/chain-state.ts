@@ -159,9 +159,9 @@ export class ChainState {
     return this.queue.submit(tx, this.ledger);
   }
 
-  /** Verifies the next batch of queued transfers; those that pass are in the mempool. */
-  runBatch(): BatchResult[] {
-    return this.queue.runBatch(this.ledger);
+  /** Verifies the next batch of queued transfers (at most `max` of them); those that pass are in the mempool. */
+  runBatch(max?: number): BatchResult[] {
+    return this.queue.runBatch(this.ledger, Math.min(max ?? Infinity, this.queue.limits.batchSize));
   }
 
   /** A transfer from this node's own API: checked fully now (signatures included). */

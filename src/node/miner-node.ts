@@ -107,7 +107,17 @@ export interface MinerNodeOptions {
   payTo?: () => Uint8Array | undefined;
   /** A ledger restored from a snapshot, for a restored tree (its tip must be in the tree). */
   ledger?: Ledger;
+  /** Peers' transfers whose signatures are checked a second, at most (default DEFAULT_VERIFICATIONS_PER_SECOND). */
+  verificationsPerSecond?: number;
 }
+
+/**
+ * Signature checks of peers' transfers a second, whoever sends them (docs/reliability.md): a
+ * flood of forged transfers from many addresses costs the main thread about 0.1 ms each, so
+ * this bounds it near a fifth of a core; the rest wait in the verification queue, and once it
+ * is full they are refused as `busy` (a cheap refusal). Twelve times what full 1 s blocks hold.
+ */
+export const DEFAULT_VERIFICATIONS_PER_SECOND = 2_000;
 
 export interface NodeStats {
   junk: number;
@@ -173,12 +183,19 @@ export class MinerNode {
    */
   readonly #txSources = new Map<string, string[]>();
   #verifyScheduled = false;
+  /** Checks the budget allows now, refilled at verificationsPerSecond up to one second's worth. */
+  #verifyTokens: number;
+  #verifyRefilled: number;
 
   constructor(options: MinerNodeOptions) {
     this.#options = options;
     this.transport = options.transport;
     this.#miner = options.miner;
     this.#now = options.now ?? Date.now;
+    const perSecond = options.verificationsPerSecond ?? DEFAULT_VERIFICATIONS_PER_SECOND;
+    if (!(perSecond >= 1)) throw new RangeError(`verificationsPerSecond must be at least 1, got ${perSecond}`);
+    this.#verifyTokens = perSecond;
+    this.#verifyRefilled = this.#now();
     this.#peerTable = new PeerTable(options.peerLimits, this.#now);
     this.#orphans = new OrphanPool(options.orphanLimits);
     this.#tokens = options.tokens ?? new AddressTokens();
@@ -693,18 +710,35 @@ export class MinerNode {
     this.#scheduleVerification();
   }
 
-  #scheduleVerification(): void {
+  #scheduleVerification(delayMs = 0): void {
     if (this.#verifyScheduled) return;
     this.#verifyScheduled = true;
-    setImmediate(() => this.#verifyBatch());
+    if (delayMs === 0) setImmediate(() => this.#verifyBatch());
+    else setTimeout(() => this.#verifyBatch(), delayMs).unref();
   }
 
-  /** One batch of signatures; the next batch waits for the event loop's next turn. */
+  /**
+   * One batch of signatures, within the budget; the next batch waits for the event loop's
+   * next turn, or for the budget to refill.
+   */
   #verifyBatch(): void {
     this.#verifyScheduled = false;
     const state = this.#chainState;
     if (!state || this.#stopped) return;
-    for (const { txid, verdict } of state.runBatch()) {
+    const perSecond = this.#options.verificationsPerSecond ?? DEFAULT_VERIFICATIONS_PER_SECOND;
+    const now = this.#now();
+    this.#verifyTokens = Math.min(
+      perSecond,
+      this.#verifyTokens + (Math.max(0, now - this.#verifyRefilled) / 1000) * perSecond,
+    );
+    this.#verifyRefilled = now;
+    if (this.#verifyTokens < 1) {
+      this.#scheduleVerification(Math.ceil(((1 - this.#verifyTokens) * 1000) / perSecond));
+      return;
+    }
+    const results = state.runBatch(Math.floor(this.#verifyTokens));
+    this.#verifyTokens -= results.length;
+    for (const { txid, verdict } of results) {
       const senders = this.#txSources.get(txid);
       const from = senders?.shift() ?? 'unknown';
       if (senders?.length === 0) this.#txSources.delete(txid);
