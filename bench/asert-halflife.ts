@@ -6,6 +6,7 @@
  * how much the target wanders at steady hashrate, and how far one block one second late
  * moves it. Run with `npx tsx bench/asert-halflife.ts`.
  */
+import { percentile, xorshift32 } from './simulation.js';
 import { asertTarget, type AsertSchedule } from '../src/consensus/asert.js';
 
 const INTERVAL_MS = 1_000;
@@ -13,23 +14,12 @@ const INITIAL_TARGET = 1n << 240n;
 const CHAINS = 200;
 const STEADY_BLOCKS = 3_000;
 
-let state = 0x2545f491;
-/** xorshift32: the same numbers on every run. */
-function uniform(): number {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return ((state >>> 0) + 0.5) / 2 ** 32;
-}
+/** The same numbers on every run. */
+const uniform = xorshift32();
 
 /** Expected solve time (ms) of a block at `target` for a hashrate `rate` (1: the initial target's). */
 function meanSolveMs(target: bigint, rate: number): number {
   return (INTERVAL_MS * Number((INITIAL_TARGET * 1_000_000n) / target)) / 1_000_000 / rate;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
 function study(halfLifeMs: number) {

@@ -11,6 +11,7 @@
  *
  *   npx tsx bench/asert-recovery.ts
  */
+import { percentile, xorshift32 } from './simulation.js';
 import { asertTarget, powchainSchedule } from '../src/consensus/asert.js';
 
 const INTERVAL_MS = 1_000;
@@ -36,23 +37,12 @@ const WINDOWS: Array<[number, number]> = [
 ];
 const HEIGHTS = WINDOWS[WINDOWS.length - 1]![1];
 
-let state = 0x2545f491;
-/** xorshift32: the same numbers on every run. */
-function uniform(): number {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return ((state >>> 0) + 0.5) / 2 ** 32;
-}
+/** The same numbers on every run. */
+const uniform = xorshift32();
 
 /** Expected solve time (ms) of a block at `target` for the steady hashrate. */
 function meanSolveMs(target: bigint): number {
   return (INTERVAL_MS * Number((RIGHT_TARGET * 1_000_000n) / target)) / 1_000_000;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 }
 
 function study(initialTarget: bigint) {
