@@ -8,7 +8,8 @@ import { hexToBytes } from '../src/primitives/bytes.js';
 import { addressOf, keyHash } from '../src/primitives/coin-address.js';
 import { type KeyPair, generateKeyPair } from '../src/primitives/keys.js';
 import { DEFAULT_PARAMS, type NetworkParams, encodeParams } from '../src/primitives/params.js';
-import { type TransferTx, signTransfer } from '../src/primitives/tx.js';
+import type { TransferTx } from '../src/primitives/tx.js';
+import { transfer } from './helpers/ledger-chain.js';
 import { encodeBlock } from '../src/primitives/wire.js';
 import { BlockTree } from '../src/consensus/block-tree.js';
 import type { ChainState } from '../src/consensus/chain-state.js';
@@ -70,16 +71,12 @@ class Reference {
       .filter(({ coin }) => this.state.spendableAt(coin));
     if (!coin) throw new Error('no spendable coin');
     const fee = 1_000n;
-    const tx = signTransfer(
-      {
-        kind: 'transfer',
-        inputs: [{ txid: coin.outpoint.txid, index: coin.outpoint.index, publicKey: from.publicKey }],
-        outputs: [
-          { amount, keyHash: keyHash(to.publicKey) },
-          { amount: coin.coin.amount - amount - fee, keyHash: keyHash(from.publicKey) },
-        ],
-      },
-      [from.privateKey],
+    const tx = transfer(
+      [{ from: coin.outpoint.txid, index: coin.outpoint.index, key: from }],
+      [
+        [amount, to],
+        [coin.coin.amount - amount - fee, from],
+      ],
       hexToBytes(this.state.rules.genesisHash),
     );
     const added = this.state.add(tx);

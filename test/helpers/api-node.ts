@@ -11,7 +11,8 @@ import { addressOf, keyHash } from '../../src/primitives/coin-address.js';
 import { type KeyPair, keyPairFromSeed } from '../../src/primitives/keys.js';
 import { DEFAULT_PARAMS, type NetworkParams, encodeParams } from '../../src/primitives/params.js';
 import { hashMeetsTarget } from '../../src/primitives/pow.js';
-import { encodeTx, signTransfer } from '../../src/primitives/tx.js';
+import { encodeTx } from '../../src/primitives/tx.js';
+import { transfer } from './ledger-chain.js';
 import type { PeerAddress } from '../../src/net/address.js';
 import { MinerNode, type MinerNodeOptions, type NonceMiner } from '../../src/node/miner-node.js';
 import { NodeSource } from '../../src/api/node-source.js';
@@ -226,16 +227,12 @@ export async function sendCoins(
   if (!state) throw new Error('the node has no chain state yet');
   const [coin] = spendableCoins(node, from);
   if (!coin) throw new Error('no spendable coin for that key');
-  const tx = signTransfer(
-    {
-      kind: 'transfer',
-      inputs: [{ txid: coin.outpoint.txid, index: coin.outpoint.index, publicKey: from.publicKey }],
-      outputs: [
-        { amount, keyHash: keyHash(to.publicKey) },
-        { amount: coin.coin.amount - amount - fee, keyHash: keyHash(from.publicKey) },
-      ],
-    },
-    [from.privateKey],
+  const tx = transfer(
+    [{ from: coin.outpoint.txid, index: coin.outpoint.index, key: from }],
+    [
+      [amount, to],
+      [coin.coin.amount - amount - fee, from],
+    ],
     hexToBytes(state.rules.genesisHash),
   );
   const response = await fetch(`${node.api.url}/api/tx`, {
