@@ -238,12 +238,14 @@ function addressCommand(): Command {
     );
 }
 
-function balanceCommand(): Command {
-  return commandWithPowchainErrors('balance')
-    .description(
-      "the wallet's confirmed balance, what it can spend now and what is not spendable yet, " +
-        'as the node tells (no passphrase needed)',
-    )
+/** A read-only report on the wallet's address, as the node answers for it (no passphrase needed). */
+function addressReportCommand(
+  name: string,
+  description: string,
+  report: (answer: AddressAnswer, json: boolean) => string,
+): Command {
+  return commandWithPowchainErrors(name)
+    .description(description)
     .addOption(walletOption())
     .addOption(nodeOption())
     .addOption(jsonOption())
@@ -251,27 +253,27 @@ function balanceCommand(): Command {
       reporting(async (options: NodeOptions) => {
         const file = readKeyFile(options.wallet);
         const answer = await new NodeClient(options.node).address(file.address);
-        process.stdout.write(balanceReport(answer, options.json === true));
+        process.stdout.write(report(answer, options.json === true));
       }),
     );
 }
 
+function balanceCommand(): Command {
+  return addressReportCommand(
+    'balance',
+    "the wallet's confirmed balance, what it can spend now and what is not spendable yet, " +
+      'as the node tells (no passphrase needed)',
+    balanceReport,
+  );
+}
+
 function historyCommand(): Command {
-  return commandWithPowchainErrors('history')
-    .description(
-      "the wallet's transactions as the node lists them, newest first (pending ones on top): " +
-        'height, what each added to or took from the balance in coins, txid (no passphrase needed)',
-    )
-    .addOption(walletOption())
-    .addOption(nodeOption())
-    .addOption(jsonOption())
-    .action(
-      reporting(async (options: NodeOptions) => {
-        const file = readKeyFile(options.wallet);
-        const answer = await new NodeClient(options.node).address(file.address);
-        process.stdout.write(historyReport(answer, options.json === true));
-      }),
-    );
+  return addressReportCommand(
+    'history',
+    "the wallet's transactions as the node lists them, newest first (pending ones on top): " +
+      'height, what each added to or took from the balance in coins, txid (no passphrase needed)',
+    historyReport,
+  );
 }
 
 function parseAmount(text: string): bigint {
