@@ -183,6 +183,7 @@ export class MinerNode {
    */
   readonly #txSources = new Map<string, string[]>();
   #verifyScheduled = false;
+  readonly #verificationsPerSecond: number;
   /** Checks the budget allows now, refilled at verificationsPerSecond up to one second's worth. */
   #verifyTokens: number;
   #verifyRefilled: number;
@@ -194,6 +195,7 @@ export class MinerNode {
     this.#now = options.now ?? Date.now;
     const perSecond = options.verificationsPerSecond ?? DEFAULT_VERIFICATIONS_PER_SECOND;
     if (!(perSecond >= 1)) throw new RangeError(`verificationsPerSecond must be at least 1, got ${perSecond}`);
+    this.#verificationsPerSecond = perSecond;
     this.#verifyTokens = perSecond;
     this.#verifyRefilled = this.#now();
     this.#peerTable = new PeerTable(options.peerLimits, this.#now);
@@ -725,7 +727,7 @@ export class MinerNode {
     this.#verifyScheduled = false;
     const state = this.#chainState;
     if (!state || this.#stopped) return;
-    const perSecond = this.#options.verificationsPerSecond ?? DEFAULT_VERIFICATIONS_PER_SECOND;
+    const perSecond = this.#verificationsPerSecond;
     const now = this.#now();
     this.#verifyTokens = Math.min(
       perSecond,
