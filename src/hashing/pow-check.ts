@@ -27,7 +27,7 @@ export function targetWords(target: bigint): Uint32Array {
   return Uint32Array.from({ length: 8 }, (_, i) => Number((clamped >> BigInt(224 - 32 * i)) & 0xffffffffn));
 }
 
-// The rule itself lives with the target, in primitives: every layer checks work the same way.
+// The rule itself lives in primitives (pow.ts): every layer checks work the same way.
 export { hashMeetsTarget } from '../primitives/pow.js';
 
 /** Compares hash words (unsigned, big-endian order) with target words: true when hash <= target. */
