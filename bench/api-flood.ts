@@ -33,7 +33,7 @@ import { startApiServer } from '../src/api/server.js';
 import { readSse } from '../src/api/sse-reader.js';
 import { MinerPool } from '../src/hashing/pool.js';
 import { spawnNode } from '../src/cli/node-process.js';
-import { freeUdpPorts } from '../src/net/ports.js';
+import { freeNodePorts } from '../src/net/ports.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -160,7 +160,7 @@ async function startSelf(threads: number): Promise<{ url: string; stop: () => Pr
 
 /** A real `powchain mine` process: the genesis miner of its own powchain network, its API on its UDP port number. */
 async function spawnMiner(threads: number): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const [port] = await freeUdpPorts(1);
+  const [port] = await freeNodePorts(1);
   const address = `127.0.0.1:${port}`;
   const node = spawnNode(
     [

@@ -14,13 +14,13 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Block } from '../src/primitives/block.js';
 import { encodeBlock } from '../src/primitives/wire.js';
-import { freeUdpPorts } from '../src/net/ports.js';
+import { freeNodePorts } from '../src/net/ports.js';
 
 const seconds = Number(process.argv[2] ?? 8);
 const threads = Number(process.argv[3] ?? availableParallelism());
 const rate = Number(process.argv[4] ?? 0);
 const bin = fileURLToPath(new URL('../bin/powchain.js', import.meta.url));
-const [port] = await freeUdpPorts(1);
+const [port] = await freeNodePorts(1);
 const node = spawn(
   process.execPath,
   [

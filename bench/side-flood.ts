@@ -17,7 +17,7 @@ import { DEFAULT_PARAMS, encodeParams } from '../src/primitives/params.js';
 import { encodePayload } from '../src/primitives/payload.js';
 import { encodeBlock } from '../src/primitives/wire.js';
 import { asertTarget, powchainSchedule } from '../src/consensus/asert.js';
-import { freeUdpPorts } from '../src/net/ports.js';
+import { freeNodePorts } from '../src/net/ports.js';
 import { spawnNode } from '../src/cli/node-process.js';
 
 const network = (process.argv[2] ?? 'seed') as 'seed' | 'powchain';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const main: Link[] = [{ block: genesis, height: 0, time: start }];
   for (let i = 1; i < MAIN_LENGTH; i++) main.push(child(main[i - 1]!, `main ${i}`, 1_000, 100));
 
-  const [port] = await freeUdpPorts(1);
+  const [port] = await freeNodePorts(1);
   const address = `127.0.0.1:${port}`;
   const dataDir = withDataDir ? mkdtempSync(join(tmpdir(), 'powchain-flood-')) : undefined;
   const node = spawnNode([

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Block } from '../src/primitives/block.js';
 import { BlockLog } from '../src/store/block-log.js';
-import { freeUdpPorts } from '../src/net/ports.js';
+import { freeNodePorts } from '../src/net/ports.js';
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { POWCHAIN_BIN, spawnNode } from '../src/cli/node-process.js';
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   log.start({ network: 'seed', target: TARGET });
   log.appendBatch(blocks);
   log.close();
-  const [serverPort, joinerPort] = (await freeUdpPorts(2)) as [number, number];
+  const [serverPort, joinerPort] = (await freeNodePorts(2)) as [number, number];
   const server = `127.0.0.1:${serverPort}`;
   const joinerAddress = `127.0.0.1:${joinerPort}`;
   const target = ['--target', '0x' + TARGET.toString(16), '--api', 'off', '--no-mine'];

@@ -15,7 +15,7 @@ import { BlockTree } from '../src/consensus/block-tree.js';
 import type { ChainState } from '../src/consensus/chain-state.js';
 import { powchainRules } from '../src/consensus/rules/powchain.js';
 import { type NodeProcess, isHead, spawnNode } from '../src/cli/node-process.js';
-import { freeUdpPorts } from './helpers/ports.js';
+import { freeNodePorts } from './helpers/ports.js';
 import { mineBlock } from './helpers/powchain-chain.js';
 
 // A node killed with SIGKILL while it reorganises from one branch to another, each spending
@@ -130,7 +130,7 @@ describe('chain state across a kill -9 in the middle of a reorganisation', () =>
     const expected = fork.state.ledger;
 
     for (const killAfterMs of [0, 12, 40]) {
-      const [port] = await freeUdpPorts(1);
+      const [port] = await freeNodePorts(1);
       const dir = mkdtempSync(join(tmpdir(), 'powchain-reorg-'));
       dirs.push(dir);
       const args = [`127.0.0.1:${port}`, '', '--no-mine', '--data-dir', dir];

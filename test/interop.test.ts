@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { freeUdpPorts, waitForUdpPort } from './helpers/ports.js';
+import { freeNodePorts, waitForUdpPort } from './helpers/ports.js';
 import { type PowchainNode, isExit, startPowchainNode } from './helpers/powchain-node.js';
 import { type SeedMiner, pythonAvailable, startSeedMiner } from './helpers/seed-miner.js';
 
@@ -46,7 +46,7 @@ function expectAgreement(reference: string[], chains: string[][], height: number
 
 describe("interop with the seed tutorial's Python miners", () => {
   it('agrees on one chain when a powchain node mines the genesis block', async () => {
-    const ports = await freeUdpPorts(4);
+    const ports = await freeNodePorts(4);
     const addresses = ports.map((port) => `127.0.0.1:${port}`);
     const pythons = [seed(addresses[2]!, addresses, false), seed(addresses[3]!, addresses, false)];
     const follower = powchain(addresses[1]!, addresses, false);
@@ -66,7 +66,7 @@ describe("interop with the seed tutorial's Python miners", () => {
   }, 150_000);
 
   it('agrees on one chain when a Python miner mines the genesis block', async () => {
-    const ports = await freeUdpPorts(3);
+    const ports = await freeNodePorts(3);
     const addresses = ports.map((port) => `127.0.0.1:${port}`);
     const nodes = [powchain(addresses[1]!, addresses, false), powchain(addresses[2]!, addresses, false)];
     await Promise.all(nodes.map((node) => node.waitFor((event) => event.event === 'listening', 15_000)));

@@ -2,7 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
 import { decodeBlock, encodeBlock } from '../src/primitives/wire.js';
-import { freeUdpPorts } from './helpers/ports.js';
+import { freeNodePorts } from './helpers/ports.js';
 import { type PowchainNode, isExit, isHead, startPowchainNode } from './helpers/powchain-node.js';
 import { mineBlock } from './helpers/mine.js';
 import { malformedVectors } from './helpers/vectors.js';
@@ -41,7 +41,7 @@ const listening = (node: PowchainNode): Promise<unknown> =>
 
 describe('a network of powchain processes on 127.0.0.1', () => {
   it('three nodes reach a height and agree on the main chain', async () => {
-    const ports = await freeUdpPorts(3);
+    const ports = await freeNodePorts(3);
     const addresses = ports.map((port) => `127.0.0.1:${port}`);
     const target = 1n << 238n;
     // The waiting nodes first: the seed's genesis flow has no retransmission.
@@ -59,7 +59,7 @@ describe('a network of powchain processes on 127.0.0.1', () => {
 
   it('sends each block once to a peer listed twice, and never to itself however it is spelled', async () => {
     const peer = await testSocket();
-    const [port] = await freeUdpPorts(1);
+    const [port] = await freeNodePorts(1);
     const self = `127.0.0.1:${port}`;
     const others = [
       `localhost:${port}`,
@@ -78,7 +78,7 @@ describe('a network of powchain processes on 127.0.0.1', () => {
   }, 90_000);
 
   it('follows a miner with --no-mine: the same chain, nothing mined', async () => {
-    const ports = await freeUdpPorts(2);
+    const ports = await freeNodePorts(2);
     const addresses = ports.map((port) => `127.0.0.1:${port}`);
     const target = 1n << 242n;
     const follower = start({ address: addresses[1]!, others: addresses, target, extraArgs: ['--no-mine'] });
@@ -93,7 +93,7 @@ describe('a network of powchain processes on 127.0.0.1', () => {
 
   it('stops its search when a rival block wins, and builds its next block on it', async () => {
     const peer = await testSocket();
-    const [port] = await freeUdpPorts(1);
+    const [port] = await freeNodePorts(1);
     const address = `127.0.0.1:${port}`;
     const target = 1n << 233n;
     // The rival's blocks are mined before the node sees anything, so they arrive back to back.
@@ -114,7 +114,7 @@ describe('a network of powchain processes on 127.0.0.1', () => {
 
   it('keeps mining and agreeing while another host floods it with malformed datagrams', async () => {
     const attacker = await testSocket();
-    const ports = await freeUdpPorts(2);
+    const ports = await freeNodePorts(2);
     const addresses = ports.map((port) => `127.0.0.1:${port}`);
     const target = 1n << 235n;
     const waiting = start({ address: addresses[1]!, others: addresses, target, stopAtHeight: 8 });
@@ -140,7 +140,7 @@ describe('a network of powchain processes on 127.0.0.1', () => {
   }, 90_000);
 
   it('stops cleanly on SIGTERM: workers joined, socket closed, an exit line, exit code 0', async () => {
-    const [port] = await freeUdpPorts(1);
+    const [port] = await freeNodePorts(1);
     const node = start({ address: `127.0.0.1:${port}`, others: [], genesis: true, target: 1n << 200n, threads: 2 });
     await node.waitFor((event) => event.event === 'hashrate', 15_000);
     expect(await node.stop()).toBe(0);

@@ -8,7 +8,7 @@ import { MAX_TARGET } from '../src/primitives/limits.js';
 import { decodeBlock } from '../src/primitives/wire.js';
 import { BlockLog } from '../src/store/block-log.js';
 import { runCli } from './helpers/cli.js';
-import { freeUdpPorts } from './helpers/ports.js';
+import { freeNodePorts } from './helpers/ports.js';
 import { type PowchainNode, isHead, startPowchainNode } from './helpers/powchain-node.js';
 
 const running: PowchainNode[] = [];
@@ -27,7 +27,7 @@ describe('a node with --data-dir', () => {
     cleanups.push(() => listener.close());
     await new Promise<void>((resolve) => listener.bind(0, '127.0.0.1', resolve));
     const announced = new Set<string>();
-    const [portA, portB] = await freeUdpPorts(2);
+    const [portA, portB] = await freeNodePorts(2);
     listener.on('message', (message, remote) => {
       const decoded = decodeBlock(message);
       if (decoded.ok && remote.port === portA) announced.add(decoded.value.hashHex());

@@ -18,7 +18,7 @@ import { HASH_SPACE } from '../primitives/limits.js';
 import { DEFAULT_PARAMS } from '../primitives/params.js';
 import { formatTarget } from '../primitives/target.js';
 import type { EngineName } from '../hashing/engine.js';
-import { freeUdpPorts } from '../net/ports.js';
+import { freeNodePorts } from '../net/ports.js';
 import { defaultEngine } from '../hashing/registry.js';
 import { calibrateHashrate } from '../hashing/measure.js';
 import type { NodeEvent } from '../node/events.js';
@@ -159,7 +159,7 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
     );
   }
   const initialTarget = target;
-  const ports = await freeUdpPorts(options.nodes);
+  const ports = await freeNodePorts(options.nodes);
   const addresses = ports.map((port) => `127.0.0.1:${port}`);
   const others = addresses.join(',');
   // The network view first: it waits for the nodes' APIs, and a port it cannot have stops

@@ -1,5 +1,5 @@
 /** Free UDP ports found at run time, and a wait for a port to be bound. */
-export { freeUdpPorts } from '../../src/net/ports.js';
+export { freeNodePorts } from '../../src/net/ports.js';
 import { readFileSync } from 'node:fs';
 
 /** True when some process has a UDP socket bound to `port` (Linux: /proc/net/udp). */
