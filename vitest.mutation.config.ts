@@ -41,6 +41,8 @@ export default defineConfig({
       'test/orphan-pool.test.ts',
       'test/locator.test.ts',
       'test/ledger.test.ts',
+      'test/ledger-coins.test.ts',
+      'test/ledger-max-heap.test.ts',
       'test/ledger-property.test.ts',
       'test/ledger-signature-cache.test.ts',
       'test/ledger-snapshot.test.ts',

@@ -44,6 +44,7 @@ describe('SignatureCache', () => {
     });
     // The genuine transaction is still known good.
     expect(check(cache, tx)).toEqual([true, 'cached']);
+    expect(cache.stats).toEqual({ hits: 2, verifications: 2 });
   });
 
   it('knows nothing of a transaction it has not seen', () => {
@@ -88,6 +89,6 @@ describe('SignatureCache', () => {
   });
 
   it('refuses a negative capacity', () => {
-    expect(() => new SignatureCache({ verifiedEntries: -1 })).toThrow(RangeError);
+    expect(() => new SignatureCache({ verifiedEntries: -1 })).toThrow(new RangeError('capacity must be >= 0, got -1'));
   });
 });

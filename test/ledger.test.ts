@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EMPTY_ROUTE, Ledger, LedgerRouteError, type BlockRef, type Route } from '../src/consensus/ledger/ledger.js';
 import { routeBetween } from '../src/consensus/ledger/route.js';
 import { bytesToHex } from '../src/primitives/bytes.js';
-import { MAX_MONEY, subsidy } from '../src/primitives/params.js';
+import { MAX_MONEY, checkParams, subsidy } from '../src/primitives/params.js';
 import {
   checkTransferSignatures,
   signatureDigest,
@@ -464,7 +464,29 @@ describe('Ledger: routes and undo records', () => {
     }
     expect(routeBetween(a3, b3, refOf).disconnect.map((block) => block.height)).toEqual([3, 2]);
     const stranger: Node = { hash: 'ff'.repeat(32), height: 0, parent: undefined };
-    expect(() => routeBetween(a3, stranger, refOf)).toThrow(RangeError);
+    expect(() => routeBetween(a3, stranger, refOf)).toThrow(new RangeError('the two blocks are not in one tree'));
+  });
+
+  it('routeBetween throws on blocks of two trees, whichever side reaches its root first', () => {
+    interface Node {
+      height: number;
+      parent: Node | undefined;
+    }
+    const root: Node = { height: 0, parent: undefined };
+    const child: Node = { height: 1, parent: root };
+    // A block of another tree whose oldest known block is at height 2.
+    const stray: Node = { height: 3, parent: { height: 2, parent: undefined } };
+    // What a route holds does not matter here: it never gets built.
+    const someBlock = new TestTree().block(GENESIS_HEX);
+    const refOf = (): BlockRef => someBlock;
+    for (const [from, to] of [
+      [child, stray],
+      [stray, child],
+      [root, stray],
+      [stray, root],
+    ] as const) {
+      expect(() => routeBetween(from, to, refOf)).toThrow(new RangeError('the two blocks are not in one tree'));
+    }
   });
 
   it('throws on a route that does not start at the tip or does not link up', () => {
@@ -493,5 +515,270 @@ describe('Ledger: routes and undo records', () => {
     expect(() => new Ledger(TEST_PARAMS, GENESIS_HASH, { undoDepth: 10_001 })).toThrow(RangeError);
     expect(new Ledger(TEST_PARAMS, GENESIS_HASH, { undoDepth: 10_000 }).undoDepth).toBe(10_000);
     expect(() => new Ledger(TEST_PARAMS, new Uint8Array(31))).toThrow(RangeError);
+  });
+});
+
+describe('Ledger: construction', () => {
+  it('names the broken rule of bad parameters, a bad genesis hash and an undo depth out of range', () => {
+    const params = { ...TEST_PARAMS, coinbaseMaturity: -1 };
+    const verdict = checkParams(params);
+    expect(verdict.ok).toBe(false);
+    expect(() => new Ledger(params, GENESIS_HASH)).toThrow(
+      `invalid network parameters: ${verdict.ok ? '' : verdict.reason}`,
+    );
+    expect(() => new Ledger(TEST_PARAMS, new Uint8Array(33))).toThrow('genesis hash must be 32 bytes');
+    expect(() => new Ledger(TEST_PARAMS, GENESIS_HASH, { undoDepth: -1 })).toThrow(
+      'undo depth must be 0 to 10000, got -1',
+    );
+    expect(() => new Ledger(TEST_PARAMS, GENESIS_HASH, { undoDepth: 1.5 })).toThrow(
+      'undo depth must be 0 to 10000, got 1.5',
+    );
+  });
+
+  it('takes an undo depth of 0: it connects blocks and can disconnect none', () => {
+    const ledger = new Ledger(TEST_PARAMS, GENESIS_HASH, { undoDepth: 0 });
+    const tree = new TestTree();
+    const block = tree.block(GENESIS_HEX);
+    extend(ledger, block);
+    expect([ledger.undoDepth, ledger.height, ledger.reach]).toEqual([0, 1, 0]);
+    expect(() => ledger.reorganize(tree.route(block.hash, GENESIS_HEX))).toThrow(
+      new LedgerRouteError('route disconnects 1 blocks; undo records are kept for 0'),
+    );
+  });
+
+  it('keeps its own copy of the genesis hash', () => {
+    const genesis = GENESIS_HASH.slice();
+    const ledger = new Ledger(TEST_PARAMS, genesis);
+    genesis.fill(0);
+    expect(ledger.genesisHash).toEqual(GENESIS_HASH);
+    expect(ledger.tip).toBe(GENESIS_HEX);
+  });
+
+  it('throws LedgerRouteError, named so', () => {
+    const error = new LedgerRouteError('x');
+    expect([error.name, error instanceof Error, String(error)]).toEqual([
+      'LedgerRouteError',
+      true,
+      'LedgerRouteError: x',
+    ]);
+  });
+});
+
+describe('Ledger: unspent outputs of one owner', () => {
+  it('lists them oldest first, then by outpoint key, whatever order they were added in', () => {
+    const { ledger, tree, tip, reward } = funded();
+    // A coinbase tag whose txid sorts after the transfer's, so that the block adds them out of key order.
+    const pay = transfer(
+      [{ from: reward, index: 0, key: MINER }],
+      [
+        [SUBSIDY - 10n, MINER],
+        [10n, MINER],
+      ],
+    );
+    let tag = 0;
+    while (hexTxid(coinbase(4, SUBSIDY, MINER, `t${tag}`)) < hexTxid(pay)) tag++;
+    const block = tree.block(tip, [pay], { tag: `t${tag}` });
+    extend(ledger, block);
+    const listed = (): string[] =>
+      ledger.unspent(hashOf(MINER)).map((u) => `${u.coin.height}@${bytesToHex(u.outpoint.txid)}:${u.outpoint.index}`);
+    const [cb4] = block.payload.transactions as [CoinbaseTx];
+    const [cb2, cb3] = [1, 2].map((i) => tree.chain(tip)[i]!.payload.transactions[0]!) as [CoinbaseTx, CoinbaseTx];
+    expect(listed()).toEqual([
+      `2@${hexTxid(cb2)}:0`,
+      `3@${hexTxid(cb3)}:0`,
+      `4@${hexTxid(pay)}:0`,
+      `4@${hexTxid(pay)}:1`,
+      `4@${hexTxid(cb4)}:0`,
+    ]);
+    // Disconnected, the block gives the coin of height 1 back: added last, listed first.
+    ledger.reorganize(tree.route(block.hash, tip));
+    expect(listed()).toEqual([`1@${hexTxid(reward)}:0`, `2@${hexTxid(cb2)}:0`, `3@${hexTxid(cb3)}:0`]);
+    expect(ledger.unspent(hashOf(MINER))[0]).toEqual({
+      outpoint: { txid: txid(reward), index: 0 },
+      coin: { amount: SUBSIDY, keyHash: hashOf(MINER), height: 1, coinbase: true },
+    });
+  });
+});
+
+describe('Ledger: routes that do not link up', () => {
+  it('checkBlock refuses a block whose parent or height does not follow the route’s end', () => {
+    const { ledger, tree, tip } = funded();
+    const good = tree.block(tip);
+    const wrongHeight: BlockRef = { ...good, height: 5 };
+    expect(() => ledger.checkBlock(wrongHeight)).toThrow(
+      new LedgerRouteError(
+        `block ${good.hash} (height 5, parent ${tip}) does not follow the route's end ${tip} (height 3)`,
+      ),
+    );
+    const orphan: BlockRef = { ...good, parentHash: GENESIS_HEX };
+    expect(() => ledger.checkBlock(orphan)).toThrow(
+      new LedgerRouteError(
+        `block ${good.hash} (height 4, parent ${GENESIS_HEX}) does not follow the route's end ${tip} (height 3)`,
+      ),
+    );
+    expect(() => ledger.checkBlock({ ...good, hash: good.hash.toUpperCase() })).toThrow(LedgerRouteError);
+    expect(ledger.checkBlock(good)).toEqual({ ok: true, fees: 0n });
+  });
+
+  it('reorganize refuses a connected block whose parent or height does not follow', () => {
+    const { ledger, tree, tip } = funded();
+    const good = tree.block(tip);
+    expect(() => ledger.reorganize({ disconnect: [], connect: [{ ...good, height: 5 }] })).toThrow(
+      new LedgerRouteError(`route connects ${good.hash} (height 5, parent ${tip}) after ${tip} (height 3)`),
+    );
+    expect(() => ledger.reorganize({ disconnect: [], connect: [{ ...good, parentHash: GENESIS_HEX }] })).toThrow(
+      new LedgerRouteError(`route connects ${good.hash} (height 4, parent ${GENESIS_HEX}) after ${tip} (height 3)`),
+    );
+    expect([ledger.tip, ledger.height]).toEqual([tip, 3]);
+  });
+
+  it('reorganize refuses a disconnected block that is not the tip, by hash or by height', () => {
+    const { ledger, tree, tip } = funded();
+    const sibling = tree.block(tree.get(tip).parentHash, [], { tag: 'sibling' });
+    expect(() => ledger.reorganize({ disconnect: [sibling], connect: [] })).toThrow(
+      new LedgerRouteError(`route disconnects ${sibling.hash} (height 3); the tip is ${tip}`),
+    );
+    expect(() => ledger.reorganize({ disconnect: [{ ...tree.get(tip), height: 4 }], connect: [] })).toThrow(
+      new LedgerRouteError(`route disconnects ${tip} (height 4); the tip is ${tip}`),
+    );
+    expect([ledger.tip, ledger.height, ledger.reach]).toEqual([tip, 3, 3]);
+  });
+
+  it('reorganize refuses to disconnect the tip with an undo record of another block', () => {
+    const { ledger, tree, tip } = funded();
+    const state = ledger.state();
+    const undo = state.undo.map((record, i) =>
+      i === state.undo.length - 1 ? { ...record, hash: 'ee'.repeat(32) } : record,
+    );
+    const restored = Ledger.fromState(TEST_PARAMS, GENESIS_HASH, { ...state, coins: [...state.coins], undo });
+    expect(() => restored.reorganize(tree.route(tip, tree.get(tip).parentHash))).toThrow(
+      new LedgerRouteError(`route disconnects ${tip} (height 3); the tip is ${tip}`),
+    );
+  });
+
+  it('throws on an undo record that does not match the block it undoes, changing nothing', () => {
+    const { ledger, tree, tip, reward } = funded();
+    const block = tree.block(tip, [transfer([{ from: reward, index: 0, key: MINER }], [[SUBSIDY, ALICE]])]);
+    extend(ledger, block);
+    const state = ledger.state();
+    const last = state.undo.at(-1)!;
+    const spent = last.spent[0]!;
+    const withUndo = (record: typeof last): Ledger =>
+      Ledger.fromState(TEST_PARAMS, GENESIS_HASH, {
+        ...state,
+        coins: [...ledger.state().coins],
+        undo: [...state.undo.slice(0, -1), record],
+      });
+    const wrongKey = `${'cd'.repeat(32)}:0`;
+    const mismatched = withUndo({ ...last, spent: [{ ...spent, key: wrongKey }] });
+    expect(() => mismatched.reorganize(tree.route(block.hash, tip))).toThrow(
+      `undo record of block ${block.hash} does not match its input ${spent.key}`,
+    );
+    const extra = withUndo({ ...last, spent: [{ ...spent, key: wrongKey }, spent] });
+    expect(() => extra.reorganize(tree.route(block.hash, tip))).toThrow(
+      `undo record of block ${block.hash} has 1 coins its block did not spend`,
+    );
+    expect([extra.tip, extra.balance(hashOf(ALICE)), extra.reach]).toEqual([block.hash, SUBSIDY, 4]);
+  });
+});
+
+describe('Ledger: the state prepared by checkBlock', () => {
+  it('is taken by reorganize when the route ends at the last checked block, which is not connected again', () => {
+    const { ledger, tree, tip } = funded();
+    const block = tree.block(tip);
+    expect(ledger.checkBlock(block)).toEqual({ ok: true, fees: 0n });
+    // Keyed by hash: a payload that fails the rules under the same hash shows it is not looked at again.
+    const broken = tree.block(tip, [], { overpay: 1n });
+    const change = ledger.reorganize({ disconnect: [], connect: [{ ...block, payload: broken.payload }] });
+    expect(change.connected).toEqual([broken.payload]);
+    expect([ledger.tip, ledger.height, ledger.supply()]).toEqual([block.hash, 4, 4n * SUBSIDY]);
+  });
+
+  it('is used only for the route ending at that block, not one passing through it', () => {
+    const { ledger, tree, tip } = funded();
+    const f1 = tree.block(tip);
+    const f2 = tree.block(f1.hash);
+    const f3 = tree.block(f2.hash);
+    expect(ledger.checkBlock(f1).ok).toBe(true);
+    expect(ledger.checkBlock(f2, { disconnect: [], connect: [f1] }).ok).toBe(true);
+    ledger.reorganize({ disconnect: [], connect: [f1, f2, f3] });
+    expect([ledger.tip, ledger.height, ledger.reach]).toEqual([f3.hash, 6, 6]);
+  });
+
+  it('is not used for a route with another number of disconnections', () => {
+    const { ledger, tree, tip } = funded();
+    const parent = tree.get(tip).parentHash;
+    const fork = tree.block(parent, [], { tag: 'fork' });
+    expect(ledger.checkBlock(fork, tree.route(tip, parent)).ok).toBe(true);
+    expect(() => ledger.reorganize({ disconnect: [], connect: [fork] })).toThrow(
+      new LedgerRouteError(`route connects ${fork.hash} (height 3, parent ${parent}) after ${tip} (height 3)`),
+    );
+    ledger.reorganize(tree.route(tip, fork.hash));
+    expect([ledger.tip, ledger.height]).toEqual([fork.hash, 3]);
+  });
+});
+
+describe('Ledger: transfers returned by a reorganisation', () => {
+  it('returns those of the disconnected blocks, oldest block first, less those the new branch holds', () => {
+    const { ledger, tree, tip, reward } = funded();
+    const chain = tree.chain(tip);
+    const pay1 = transfer([{ from: reward, index: 0, key: MINER }], [[SUBSIDY, ALICE]]);
+    const m1 = tree.block(tip, [pay1]);
+    extend(ledger, m1);
+    const pay2 = transfer([{ from: chain[1]!.payload.transactions[0]!, index: 0, key: MINER }], [[SUBSIDY, BOB]]);
+    const pay3 = transfer([{ from: pay1, index: 0, key: ALICE }], [[SUBSIDY, CAROL]]);
+    const m2 = tree.block(m1.hash, [pay2, pay3]);
+    extend(ledger, m2);
+    // The fork holds pay2 and neither pay1 nor its child pay3.
+    const f1 = tree.block(tip, [], { tag: 'fork' });
+    const f2 = tree.block(f1.hash, [pay2]);
+    const f3 = tree.block(f2.hash);
+    const change = ledger.reorganize(tree.route(ledger.tip, f3.hash));
+    expect(change.returned).toEqual([pay1, pay3]);
+    expect(change.disconnected).toEqual([m2.payload, m1.payload]);
+    // Back again: the main branch holds pay2 too, so nothing of the fork's comes back.
+    const m3 = tree.block(m2.hash);
+    const m4 = tree.block(m3.hash);
+    expect(ledger.reorganize(tree.route(ledger.tip, m4.hash)).returned).toEqual([]);
+    expect(ledger.balance(hashOf(CAROL))).toBe(SUBSIDY);
+  });
+});
+
+describe('Ledger: sums near MAX_MONEY (on a saved state no honest chain reaches)', () => {
+  const RICH = new Uint8Array(32).fill(0x77);
+  const amounts = [MAX_MONEY, MAX_MONEY, MAX_MONEY - 1n, 1n];
+  function rich(): { ledger: Ledger; tree: TestTree } {
+    const coins = amounts.map(
+      (amount, index) =>
+        [`${bytesToHex(RICH)}:${index}`, { amount, keyHash: hashOf(MINER), height: 0, coinbase: false }] as const,
+    );
+    const state = { tip: GENESIS_HEX, height: 0, coins, undo: [] };
+    return { ledger: Ledger.fromState(TEST_PARAMS, GENESIS_HASH, state), tree: new TestTree() };
+  }
+  const spend = (indexes: number[], outputs: bigint[]): TransferTx =>
+    transfer(
+      indexes.map((index) => ({ from: RICH, index, key: MINER })),
+      outputs.map((amount) => [amount, ALICE] as const),
+    );
+
+  it('refuses inputs adding up to more than MAX_MONEY, and takes MAX_MONEY exactly', () => {
+    const { ledger, tree } = rich();
+    const over = spend([0, 3], [MAX_MONEY]);
+    expect(refusal(ledger, tree.block(GENESIS_HEX, [over]))).toBe(
+      `bad-tx: transaction 1 (${hexTxid(over).slice(0, 16)}…): inputs add up to more than MAX_MONEY (${MAX_MONEY})`,
+    );
+    const exact = spend([2, 3], [MAX_MONEY]);
+    expect(ledger.checkBlock(tree.block(GENESIS_HEX, [exact], { tag: 'exact' }))).toEqual({ ok: true, fees: 0n });
+  });
+
+  it('refuses fees adding up to more than MAX_MONEY, and takes MAX_MONEY exactly', () => {
+    const { ledger, tree } = rich();
+    const first = spend([0], [1n]);
+    const exact = spend([1], [MAX_MONEY - 1n]);
+    expect(ledger.checkBlock(tree.block(GENESIS_HEX, [first, exact]))).toEqual({ ok: true, fees: MAX_MONEY });
+    const over = spend([1], [MAX_MONEY - 2n]);
+    expect(refusal(ledger, tree.block(GENESIS_HEX, [first, over], { tag: 'over' }))).toBe(
+      `bad-tx: transaction 2 (${hexTxid(over).slice(0, 16)}…): fees add up to more than MAX_MONEY (${MAX_MONEY})`,
+    );
   });
 });

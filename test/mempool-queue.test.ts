@@ -107,9 +107,40 @@ describe('VerificationQueue', () => {
     expect(ledger.signatures.stats.verifications).toBe(before);
   });
 
-  it('refuses limits that are not positive integers', () => {
+  it('refuses limits that are not positive integers, and takes 1', () => {
     const pool = new Mempool();
-    expect(() => new VerificationQueue(pool, { maxPending: 0 })).toThrow(RangeError);
-    expect(() => new VerificationQueue(pool, { batchSize: 1.5 })).toThrow(RangeError);
+    expect(() => new VerificationQueue(pool, { maxPending: 0 })).toThrow(
+      new RangeError('maxPending must be a positive integer, got 0'),
+    );
+    expect(() => new VerificationQueue(pool, { batchSize: 1.5 })).toThrow(
+      new RangeError('batchSize must be a positive integer, got 1.5'),
+    );
+    expect(new VerificationQueue(pool, { maxPending: 1, batchSize: 1 }).limits).toEqual({
+      maxPending: 1,
+      batchSize: 1,
+    });
+  });
+
+  it('lets a child spend a transaction while any copy of it waits, and not after the last one left', () => {
+    const { ledger, queue, spend } = setup();
+    const parent = spend(0, FEE);
+    const child = transfer([{ from: parent, index: 0, key: BOB }], [[parent.outputs[0]!.amount - FEE, CAROL]]);
+    // Two copies with different bad signature bytes: both queue, both fail.
+    const [first, second] = [1, 2].map((flip): TransferTx => {
+      const signature = parent.inputs[0]!.signature.slice();
+      signature[20]! ^= flip;
+      return { ...parent, inputs: [{ ...parent.inputs[0]!, signature }] };
+    }) as [TransferTx, TransferTx];
+    expect(reason(queue.submit(first, ledger))).toBe('queued');
+    expect(reason(queue.submit(second, ledger))).toBe('queued');
+    // One copy verified (and refused), the other still waits: the parent is still pending.
+    expect(queue.runBatch(ledger, 1).map(({ verdict }) => verdict.ok)).toEqual([false]);
+    expect(reason(queue.submit(child, ledger))).toBe('queued');
+    expect(queue.runBatch(ledger).map(({ verdict }) => (verdict.ok ? 'added' : verdict.reason))).toEqual([
+      'bad-signature',
+      'missing-inputs',
+    ]);
+    // Every copy gone, nothing of the parent waits any more.
+    expect(reason(queue.submit(child, ledger))).toMatch(/^missing-inputs:/);
   });
 });

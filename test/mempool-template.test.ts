@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Ledger } from '../src/consensus/ledger/ledger.js';
 import { Mempool, type AddVerdict } from '../src/consensus/ledger/mempool.js';
 import { coinbaseBytes, templateBudget, templateTransactions } from '../src/consensus/ledger/template.js';
 import { bytesToHex } from '../src/primitives/bytes.js';
@@ -14,7 +15,16 @@ import {
 } from '../src/primitives/payload.js';
 import { MAX_TARGET } from '../src/primitives/limits.js';
 import { encodeTx, type TransferTx } from '../src/primitives/tx.js';
-import { KEYS, MINER, hashOf, hexTxid, transfer } from './helpers/ledger-chain.js';
+import {
+  GENESIS_HASH,
+  GENESIS_HEX,
+  KEYS,
+  MINER,
+  TEST_PARAMS,
+  hashOf,
+  hexTxid,
+  transfer,
+} from './helpers/ledger-chain.js';
 import { BOB, CAROL, poolFixture } from './helpers/mempool-fixture.js';
 
 const ONE_OUT_BYTES = 163;
@@ -90,6 +100,7 @@ describe('templateTransactions', () => {
       tag,
       outputs: [{ amount: subsidy(ledger.params, 5) + fees, keyHash: hashOf(KEYS[4]!) }],
     });
+    expect(encodeTx(template.transactions[0]!).length).toBe(coinbaseBytes(tag.length));
     const block = tree.block(ledger.tip, [], { transactions: template.transactions });
     const before = ledger.signatures.stats.verifications;
     expect(ledger.checkBlock(block)).toEqual({ ok: true, fees });
@@ -141,7 +152,30 @@ describe('templateTransactions', () => {
     expect(template.transactions).toHaveLength(1);
     expect(() =>
       templateTransactions(ledger, new Mempool(), { tag: new Uint8Array(66), payTo: hashOf(MINER) }),
-    ).toThrow(RangeError);
+    ).toThrow(new RangeError('miner tag is 66 bytes, at most 65'));
+  });
+
+  it('refuses a payTo that is not a 20-byte key hash', () => {
+    const { ledger } = poolFixture(4);
+    for (const length of [19, 21]) {
+      expect(() =>
+        templateTransactions(ledger, new Mempool(), { tag: new Uint8Array(1), payTo: new Uint8Array(length) }),
+      ).toThrow(new RangeError('payTo must be 20 bytes'));
+    }
+  });
+
+  it('pays a reward of one base unit, and has a coinbase without outputs once the subsidy is 0', () => {
+    const payTo = hashOf(MINER);
+    const at = (height: number) =>
+      templateTransactions(
+        Ledger.fromState(TEST_PARAMS, GENESIS_HASH, { tip: GENESIS_HEX, height, coins: [], undo: [] }),
+        new Mempool(),
+        { tag: new Uint8Array(1), payTo },
+      ).transactions[0]!.outputs;
+    // Halvings every 8 blocks: 50 coins halved 32 times is 1 base unit, 33 times is 0.
+    expect([subsidy(TEST_PARAMS, 263), subsidy(TEST_PARAMS, 264)]).toEqual([1n, 0n]);
+    expect(at(262)).toEqual([{ amount: 1n, keyHash: payTo }]);
+    expect(at(263)).toEqual([]);
   });
 });
 

@@ -105,7 +105,7 @@ export class Ledger {
    * the whole route again. A competing branch growing block by block then costs one block's
    * work per block, and the reorganisation to it costs nothing more.
    */
-  #lastChecked: (Walk & { ledgerTip: string; disconnected: number }) | undefined;
+  #lastChecked: (Walk & { disconnected: number }) | undefined;
 
   constructor(params: NetworkParams, genesisHash: Uint8Array, options: LedgerOptions = {}) {
     const verdict = checkParams(params);
@@ -186,7 +186,8 @@ export class Ledger {
   unspent(keyHash: Uint8Array): UnspentOutput[] {
     const keys = [...this.#coins.keysOf(bytesToHex(keyHash))];
     const outputs = keys.map((key) => ({ key, coin: this.#coins.get(key)! }));
-    outputs.sort((a, b) => a.coin.height - b.coin.height || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // Outpoint keys are unique: two coins never compare equal.
+    outputs.sort((a, b) => a.coin.height - b.coin.height || (a.key < b.key ? -1 : 1));
     return outputs.map(({ key, coin }) => ({ outpoint: outpointOfKey(key), coin }));
   }
 
@@ -218,7 +219,6 @@ export class Ledger {
       height: block.height,
       kept: start.kept,
       added: [...start.added, undo],
-      ledgerTip: this.#tip,
       disconnected: route.disconnect.length,
     };
     return { ok: true, fees: verdict.fees };
@@ -235,7 +235,7 @@ export class Ledger {
     walk.view.commitTo(this.#coins);
     this.#undo.splice(walk.kept);
     this.#undo.push(...walk.added);
-    if (this.#undo.length > this.undoDepth) this.#undo.splice(0, this.#undo.length - this.undoDepth);
+    this.#undo.splice(0, Math.max(0, this.#undo.length - this.undoDepth));
     this.#tip = walk.tip;
     this.#height = walk.height;
     return {
@@ -248,11 +248,13 @@ export class Ledger {
   /**
    * The state at the last checked block, when `route` ends there: from the same tip, the
    * same number of disconnections and the same last block, the route can only be the same.
+   * (It was checked from the current tip: reorganize, the only thing that moves the tip,
+   * forgets it.)
    */
   #reuse(route: Route): Walk | undefined {
     const last = this.#lastChecked;
     const end = route.connect.at(-1);
-    if (!last || !end || last.ledgerTip !== this.#tip) return undefined;
+    if (!last || !end) return undefined;
     if (end.hash !== last.tip || route.disconnect.length !== last.disconnected) return undefined;
     return last;
   }
@@ -310,7 +312,8 @@ function returnedTransfers(route: Route): TransferTx[] {
   if (route.disconnect.length === 0) return [];
   const confirmed = new Set<string>();
   for (const block of route.connect) {
-    for (const tx of block.payload.transactions) if (tx.kind === 'transfer') confirmed.add(bytesToHex(txid(tx)));
+    // The coinbases' txids go in too: no transfer can have one, so they change nothing.
+    for (const tx of block.payload.transactions) confirmed.add(bytesToHex(txid(tx)));
   }
   const returned: TransferTx[] = [];
   for (let b = route.disconnect.length - 1; b >= 0; b--) {
