@@ -196,7 +196,6 @@ export class BlockLog {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#fd >= 0) closeSync(this.#fd);
-    this.#fd = -1;
     this.#failure ??= 'it is closed';
     releaseLock(this.#lockPath);
   }
