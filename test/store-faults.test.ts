@@ -195,6 +195,7 @@ describe('appending when the disk fails', () => {
     calls.clear();
     log.appendBatch([]);
     expect(calls.get('writeSync')).toBeUndefined();
+    expect(calls.get('fdatasyncSync')).toBeUndefined();
     expect(() => BlockLog.open(dir)).toThrow('is held by this process already');
   });
 });
