@@ -1,12 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
 import { MAX_TARGET } from '../src/primitives/limits.js';
-import { BlockLog } from '../src/store/block-log.js';
+import { BlockLog, BlockLogError } from '../src/store/block-log.js';
 import { checkDataDir, repairDataDir } from '../src/store/data-check.js';
-import type { LogNetwork } from '../src/store/log-format.js';
+import { type LogNetwork, MAX_PAYLOAD_BYTES, encodeRecords, headerFor } from '../src/store/log-format.js';
 import { powchainChain } from './helpers/powchain-chain.js';
 
 const dirs: string[] = [];
@@ -53,6 +53,20 @@ function recordOffsets(bytes: Buffer): number[] {
   const offsets: number[] = [];
   for (let at = bytes.indexOf(0x0a) + 1; at < bytes.length; at += 8 + bytes.readUInt32BE(at)) offsets.push(at);
   return offsets;
+}
+
+/** A data directory whose blocks.log holds exactly `bytes`. */
+function dirWith(bytes: Uint8Array): string {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'blocks.log'), bytes);
+  return dir;
+}
+
+/** A record whose length field says `length` and whose checksum is junk, followed by `filler` bytes. */
+function badRecord(length: number, filler: number): Buffer {
+  const bad = Buffer.alloc(8 + filler, 0x5a);
+  bad.writeUInt32BE(length, 0);
+  return bad;
 }
 
 describe('powchain data check (in process)', () => {
@@ -104,6 +118,35 @@ describe('powchain data check (in process)', () => {
     expect(checkDataDir(dir).damage).toMatchObject({ record: 2, reason: 'length-above-limit', wholeRecordsAfter: 0 });
   });
 
+  it('counts the whole records after a damaged one only when its length field is in range and lands inside the file', () => {
+    const header = Buffer.from(headerFor(SEED), 'latin1');
+    const [first, second, third] = chain(3);
+    const before = encodeRecords([first!]);
+    const after = encodeRecords([second!, third!]);
+    const at = header.length + before.length;
+    const damageOf = (bad: Buffer) => checkDataDir(dirWith(Buffer.concat([header, before, bad, after]))).damage;
+    // Under the minimum: not skipped, even where whole records start right after its record header.
+    expect(damageOf(badRecord(0, 0))).toMatchObject({
+      offset: at,
+      reason: 'length-below-minimum',
+      wholeRecordsAfter: 0,
+    });
+    expect(damageOf(badRecord(39, 39))).toMatchObject({ reason: 'length-below-minimum', wholeRecordsAfter: 0 });
+    // At the minimum and at the limit: skipped.
+    expect(damageOf(badRecord(40, 40))).toMatchObject({ reason: 'checksum-mismatch', wholeRecordsAfter: 2 });
+    expect(damageOf(badRecord(MAX_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES))).toMatchObject({
+      reason: 'checksum-mismatch',
+      wholeRecordsAfter: 2,
+    });
+    // One past the limit: not skipped, though whole records follow where it would end.
+    expect(damageOf(badRecord(MAX_PAYLOAD_BYTES + 1, MAX_PAYLOAD_BYTES + 1))).toMatchObject({
+      reason: 'length-above-limit',
+      wholeRecordsAfter: 0,
+    });
+    // A length that points past the end of the file: nothing after it to count.
+    expect(damageOf(badRecord(200, 0))).toMatchObject({ reason: 'length-past-end', wholeRecordsAfter: 0 });
+  });
+
   it('re-validates the chain: a whole record the rules refuse ends the valid prefix', () => {
     const genesis = mined('genesis', undefined, HALF);
     const good = mined('good', genesis, HALF);
@@ -136,9 +179,15 @@ describe('powchain data check (in process)', () => {
     const rootless = logWith([root], { network: 'seed', target: HALF });
     const header = rootless.bytes.indexOf(0x0a) + 1;
     expect(checkDataDir(rootless.dir)).toMatchObject({
-      chain: { blocks: 0, refusal: { record: 1, offset: header, reason: 'bad-pow' } },
       keep: { records: 0, bytes: header },
       whole: false,
+    });
+    expect(checkDataDir(rootless.dir).chain).toEqual({
+      blocks: 0,
+      height: -1,
+      head: '',
+      root: root.hashHex(),
+      refusal: { record: 1, offset: header, reason: 'bad-pow' },
     });
   });
 
@@ -166,6 +215,31 @@ describe('powchain data check (in process)', () => {
     expect(checkDataDir(empty)).toMatchObject({ network: undefined, records: 0, chain: undefined, whole: true });
   });
 
+  it('a log with a header and no records is whole, with no chain, and keeps its header', () => {
+    const { dir, bytes } = logWith([]);
+    expect(checkDataDir(dir)).toMatchObject({
+      network: SEED,
+      records: 0,
+      damage: undefined,
+      chain: undefined,
+      keep: { records: 0, bytes: bytes.length },
+      whole: true,
+    });
+  });
+
+  it('a header cut short by a crash is a torn tail of an empty log', () => {
+    const dir = dirWith(Buffer.from('powchain-blocks v1 tar', 'latin1'));
+    expect(checkDataDir(dir)).toMatchObject({
+      bytes: 22,
+      network: undefined,
+      records: 0,
+      tornBytes: 22,
+      damage: undefined,
+      keep: { records: 0, bytes: 0 },
+      whole: true,
+    });
+  });
+
   it('reports a file that is not a block log as damage to its header', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'blocks.log'), 'a shopping list\n');
@@ -191,6 +265,11 @@ describe('powchain data check (in process)', () => {
       `cannot use ${join(dir, 'nowhere')} as a data directory: no such file or directory (ENOENT)`,
     );
     expect(() => checkDataDir('')).toThrow('the data directory is an empty string');
+    const folderLog = tempDir();
+    mkdirSync(join(folderLog, 'blocks.log'));
+    expect(() => checkDataDir(folderLog)).toThrow(
+      new BlockLogError(`${join(folderLog, 'blocks.log')} is not a regular file`),
+    );
   });
 });
 

@@ -30,6 +30,32 @@ const memory = (bytes: Uint8Array): LogSource => ({
     return part.length;
   },
 });
+/** `memory`, with every read it was asked for as [position, bytes asked]. */
+function counted(bytes: Uint8Array): { source: LogSource; reads: [number, number][] } {
+  const inner = memory(bytes);
+  const reads: [number, number][] = [];
+  return {
+    reads,
+    source: {
+      size: inner.size,
+      read: (into, position) => {
+        reads.push([position, into.length]);
+        return inner.read(into, position);
+      },
+    },
+  };
+}
+
+/** The kinds of every step of a scan of `source` from `start`. */
+function kinds(source: LogSource, start = 0): string[] {
+  const scanner = new RecordScanner(source, start);
+  const steps: string[] = [];
+  for (let step = scanner.next(); ; step = scanner.next()) {
+    steps.push(step.kind);
+    if (step.kind !== 'record') return steps;
+  }
+}
+
 const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
 const header = (text: string) => parseHeader(latin1(text).subarray(0, MAX_HEADER_BYTES), latin1(text).length);
 
@@ -287,6 +313,36 @@ describe('records', () => {
       offset: good.length,
       bytes: 5,
     });
+    // A whole record header is checked: a length under the minimum is damage, not a cut.
+    expect(scan(Buffer.concat([good, Buffer.from([0, 0, 0, 5, 1, 2, 3, 4])])).at(-1)).toMatchObject({
+      kind: 'damage',
+      offset: good.length,
+      reason: 'length-below-minimum',
+    });
+  });
+
+  it('tell a torn tail from damage by the tail alone, at the edges of what a record can be', () => {
+    const payload = new Uint8Array(FIXED_PAYLOAD_BYTES).fill(6);
+    // The tail is exactly a record header and a minimum payload that matches its checksum: damage.
+    expect(scan(record(payload, crc32(payload), 100))).toEqual([
+      {
+        kind: 'damage',
+        offset: 0,
+        reason: 'length-past-end',
+        detail: 'its length field says 100 bytes but only 40 follow, yet the 40 bytes that follow match its checksum',
+        length: 100,
+      },
+    ]);
+    // A whole minimum record ends exactly at the end of the tail: damage.
+    const head = record(new Uint8Array(0), 0, 200);
+    expect(scan(Buffer.concat([head, record(payload)])).at(-1)).toMatchObject({
+      kind: 'damage',
+      detail: 'its length field says 200 bytes but only 48 follow, yet a whole record starts at byte 8',
+    });
+    // A record header whose checksum matches the bytes up to the end, though its length runs past it: torn.
+    const rest = new Uint8Array(60).fill(7);
+    const past = Buffer.concat([head, record(rest, crc32(rest), 200)]);
+    expect(scan(past)).toEqual([{ kind: 'torn', offset: 0, bytes: past.length }]);
   });
 
   it('reads logs larger than its 1 MiB window, records across its edges included', () => {
@@ -314,6 +370,48 @@ describe('records', () => {
     const notZero = Buffer.from(zeros);
     notZero[notZero.length - 1] = 1;
     expect(scan(notZero).at(-1)).toMatchObject({ kind: 'damage', reason: 'length-below-minimum' });
+  });
+
+  it('reads a small log with one read of exactly its records, however many there are', () => {
+    const bytes = Buffer.concat([latin1('head'), encodeRecords([...blocks, ...blocks, ...blocks])]);
+    const { source, reads } = counted(bytes);
+    expect(kinds(source, 4)).toEqual(['record', 'record', 'record', 'record', 'record', 'record', 'end']);
+    expect(reads).toEqual([[4, bytes.length - 4]]);
+  });
+
+  it('reads a large log 1 MiB at a time at most, and a record across the window edge with one more read', () => {
+    // 21 records of 49,008 bytes end 19,408 bytes short of 1 MiB; the last one starts there and runs past it.
+    const big = record(new Uint8Array(49_000).fill(1));
+    const last = record(new Uint8Array(30_000).fill(2));
+    const bytes = Buffer.concat([...Array<Buffer>(21).fill(big), last]);
+    const lastAt = 21 * big.length;
+    const { source, reads } = counted(bytes);
+    expect(kinds(source)).toEqual([...Array<string>(22).fill('record'), 'end']);
+    expect(reads).toEqual([
+      [0, 1 << 20],
+      [lastAt + RECORD_HEADER_BYTES, 30_000],
+    ]);
+  });
+
+  it('checks a long tail of zeros 1 MiB at a time, to its last byte and no further', () => {
+    const good = record(payloadOf(blocks[0]!));
+    const bytes = Buffer.concat([good, Buffer.alloc(2 * (1 << 20) + 10)]);
+    const { source, reads } = counted(bytes);
+    expect(kinds(source)).toEqual(['record', 'torn']);
+    const at = good.length;
+    expect(reads).toEqual([
+      [0, 1 << 20],
+      [at, 1 << 20],
+      [at + (1 << 20), 1 << 20],
+      [at + 2 * (1 << 20), 10],
+    ]);
+  });
+
+  it('stops checking a tail of zeros where the file ends early (it shrank)', () => {
+    const good = record(payloadOf(blocks[0]!));
+    const bytes = Buffer.concat([good, Buffer.alloc(100)]);
+    const shrunk: LogSource = { size: bytes.length + 50, read: memory(bytes).read };
+    expect(kinds(shrunk)).toEqual(['record', 'torn']);
   });
 
   it('throws a BlockLogError when the file shrinks while it is read', () => {

@@ -60,7 +60,7 @@ vi.mock('node:fs', async (importOriginal) => {
 });
 
 // The real functions, for the test's own file work (imported after the mock: wrapped, but no fault is armed then).
-const { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync, openSync, closeSync } =
+const { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync, openSync, closeSync, unlinkSync } =
   await import('node:fs');
 
 const errno = (code: string, syscall = 'write'): NodeJS.ErrnoException =>
@@ -103,6 +103,24 @@ function logWith(blocks: readonly Block[]): { log: BlockLog; dir: string; path: 
   log.start(SEED);
   log.appendBatch(blocks);
   return { log, dir, path: join(dir, 'blocks.log') };
+}
+
+/** The descriptors `action` opened and did not close (whether it returned or threw). */
+function leftOpen(action: () => unknown): number[] {
+  const open = new Set<number>();
+  faults.set('openSync', (...args) => {
+    const fd = realFs.openSync!(...args) as number;
+    open.add(fd);
+    return fd;
+  });
+  faults.set('closeSync', (fd) => void open.delete(fd as number));
+  try {
+    action();
+  } finally {
+    faults.delete('openSync');
+    faults.delete('closeSync');
+  }
+  return [...open];
 }
 
 function thrown(action: () => unknown): string {
@@ -177,7 +195,65 @@ describe('appending when the disk fails', () => {
     calls.clear();
     log.appendBatch([]);
     expect(calls.get('writeSync')).toBeUndefined();
+    expect(calls.get('fdatasyncSync')).toBeUndefined();
     expect(() => BlockLog.open(dir)).toThrow('is held by this process already');
+  });
+});
+
+describe('closing what was opened', () => {
+  it('check, repair, set-aside, reading a LOCK and compaction close every file they open', () => {
+    const blocks = chain(4);
+    const { log, dir, path } = logWith(blocks);
+    expect(leftOpen(() => log.compact(blocks.slice(0, 3)))).toHaveLength(1); // the new log, open for appends
+    log.close();
+    logs.splice(logs.indexOf(log), 1);
+    expect(leftOpen(() => checkDataDir(dir))).toEqual([]);
+    writeFileSync(join(dir, 'LOCK'), '2147483000');
+    expect(leftOpen(() => lockHolder(dir))).toEqual([]);
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 1]! ^= 0xff;
+    writeFileSync(path, bytes);
+    let repair: ReturnType<typeof repairDataDir> | undefined;
+    expect(leftOpen(() => (repair = repairDataDir(dir)))).toEqual([]);
+    expect(repair).toMatchObject({ action: 'set-aside' });
+  });
+});
+
+describe('a log in the wrong state', () => {
+  it('says a header it could not write, and refuses appends after it', () => {
+    const dir = tempDir();
+    const { log } = BlockLog.open(dir);
+    logs.push(log);
+    const path = join(dir, 'blocks.log');
+    fail('writeSync', 'ENOSPC');
+    expect(thrown(() => log.start(SEED))).toBe(
+      `cannot write the header of ${path}: no space left on device (ENOSPC); nothing more is written to it`,
+    );
+    faults.clear();
+    expect(log.network).toBeUndefined();
+    expect(readFileSync(path)).toHaveLength(0);
+  });
+
+  it('refuses to compact a log that has no network yet (a programming error)', () => {
+    const dir = tempDir();
+    const { log } = BlockLog.open(dir);
+    logs.push(log);
+    expect(() => log.compact([])).toThrow(
+      new Error(`${join(dir, 'blocks.log')}: a log without a network has nothing to compact`),
+    );
+  });
+
+  it('a second close() leaves alone the LOCK a later open took', () => {
+    const { log, dir } = logWith(chain(1));
+    log.close();
+    logs.splice(logs.indexOf(log), 1);
+    const again = BlockLog.open(dir);
+    logs.push(again.log);
+    log.close();
+    expect(readFileSync(join(dir, 'LOCK'), 'latin1')).toBe(`${process.pid}\n`);
+    expect(thrown(() => BlockLog.open(dir))).toBe(
+      `${join(dir, 'LOCK')} is held by this process already: the log is open twice`,
+    );
   });
 });
 
@@ -331,11 +407,28 @@ describe('the LOCK when the disk fails', () => {
     fail('writeFileSync', 'EACCES');
     expect(thrown(() => takeLock(dir))).toBe(`cannot lock ${path}: permission denied (EACCES)`);
     faults.clear();
-    // A stale LOCK to take over, and the takeover fails.
+    // A stale LOCK to take over (its exclusive create finds it there), and the takeover fails.
     writeFileSync(path, '999999999');
-    fail('writeFileSync', 'EACCES');
+    let writes = 0;
+    faults.set('writeFileSync', () => {
+      if (writes++ > 0) throw errno('EACCES', 'open');
+      return undefined;
+    });
     expect(thrown(() => takeLock(dir))).toBe(`cannot lock ${path}: permission denied (EACCES)`);
+    expect(writes).toBe(2);
     faults.clear();
+    expect(readFileSync(path, 'latin1')).toBe('999999999');
+    // Any failure but "it exists" refuses at once: no LOCK is read.
+    const file = join(dir, 'file');
+    writeFileSync(file, '');
+    expect(thrown(() => takeLock(file))).toBe(
+      `cannot lock ${join(file, 'LOCK')}: a part of the path is a file, not a folder (ENOTDIR)`,
+    );
+    // Taken: the LOCK holds this process's pid and a newline.
+    unlinkSync(path);
+    const taken = takeLock(dir);
+    expect(readFileSync(taken, 'latin1')).toBe(`${process.pid}\n`);
+    releaseLock(taken);
     fail('openSync', 'EACCES');
     expect(thrown(() => lockHolder(dir))).toBe(`cannot read ${path}: permission denied (EACCES)`);
     faults.clear();
@@ -454,6 +547,20 @@ describe('the data directory when the disk fails', () => {
     }
   });
 
+  it('sets aside exactly the bytes from `from` to `size`, and cuts the log back to `from`', () => {
+    const dir = tempDir();
+    const path = join(dir, 'blocks.log');
+    writeFileSync(path, Buffer.from('0123456789abcdefghij'));
+    const fd = openSync(path, 'r+');
+    try {
+      const moved = setAside(fd, dir, 4, 12);
+      expect(readFileSync(moved, 'latin1')).toBe('456789ab');
+      expect(readFileSync(path, 'latin1')).toBe('0123');
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   it('check and repair say what failed opening and reading the log', () => {
     const { log, dir, path } = logWith(chain(2));
     log.close();
@@ -525,5 +632,9 @@ describe('errors in words', () => {
     expect(describeStoreError(errno('EIO', 'read'))).toBe('EIO: failed, read');
     expect(describeStoreError(Object.assign(new Error('no syscall'), { code: 'EIO' }))).toBeUndefined();
     expect(describeStoreError('text')).toBeUndefined();
+    // An Error with no code, and a look-alike that is no Error, are not file-system failures.
+    expect(describeStoreError(Object.assign(new Error('no code'), { syscall: 'read' }))).toBeUndefined();
+    expect(describeStoreError({ code: 'EIO', syscall: 'read', message: 'EIO: not an Error' })).toBeUndefined();
+    expect(fsReason({ code: 'EIO' })).toBe('[object Object]');
   });
 });

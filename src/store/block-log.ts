@@ -113,7 +113,7 @@ export class BlockLog {
       const log = new BlockLog(dir, lockPath, fd, end, network);
       return { log, network: log.network, blocks, tornBytes };
     } catch (error) {
-      if (fd >= 0) closeSync(fd);
+      if (fd !== -1) closeSync(fd);
       releaseLock(lockPath);
       throw error;
     }
@@ -195,8 +195,7 @@ export class BlockLog {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#fd >= 0) closeSync(this.#fd);
-    this.#fd = -1;
+    if (this.#fd !== -1) closeSync(this.#fd);
     this.#failure ??= 'it is closed';
     releaseLock(this.#lockPath);
   }

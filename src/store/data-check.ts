@@ -244,7 +244,7 @@ function summarizeChain(network: LogNetwork, blocks: readonly Block[], offsets: 
       height: -1,
       head: '',
       root,
-      refusal: { record: 1, offset: offsets[0]!, reason: restored.refusal?.reason ?? 'bad-root' },
+      refusal: { record: 1, offset: offsets[0]!, reason: restored.refusal.reason },
     };
   }
   const { tree } = restored;

@@ -7,7 +7,7 @@
 import { readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import type { Block } from '../primitives/block.js';
-import { HASH_BYTES, MAX_DATA_BYTES, MAX_TARGET, NONCE_BYTES } from '../primitives/limits.js';
+import { HASH_BYTES, MAX_DATA_BYTES, NONCE_BYTES } from '../primitives/limits.js';
 import { formatTarget } from '../primitives/target.js';
 import { BlockLogError } from './errors.js';
 
@@ -49,11 +49,11 @@ export type HeaderVerdict =
 
 /** Reads the header from the first bytes of a log (up to MAX_HEADER_BYTES of them, or all of a shorter file). */
 export function parseHeader(first: Uint8Array, fileSize: number): HeaderVerdict {
-  if (fileSize === 0) return { ok: true, network: undefined, bytes: 0, tornBytes: 0 };
   const newline = first.indexOf(0x0a);
   const text = Buffer.from(first.buffer, first.byteOffset, newline < 0 ? first.length : newline).toString('latin1');
   if (newline < 0) {
-    // A crash while the header itself was written leaves a prefix of one, and nothing after it.
+    // A crash while the header itself was written leaves a prefix of one (an empty file is the
+    // empty prefix), and nothing after it.
     const header = /^[a-z0-9 =-]*$/.test(text) && fileSize < MAX_HEADER_BYTES;
     if (header && (HEADER_PREFIX.startsWith(text) || text.startsWith(HEADER_PREFIX))) {
       return { ok: true, network: undefined, bytes: 0, tornBytes: fileSize };
@@ -68,10 +68,11 @@ export function parseHeader(first: Uint8Array, fileSize: number): HeaderVerdict 
   }
   const rest = text.slice(HEADER_PREFIX.length);
   const bytes = newline + 1;
+  // At most 64 hex digits: never above MAX_TARGET (2^256 - 1).
   const target = /^target=([0-9a-f]{1,64})$/.exec(rest);
   if (target) {
     const value = BigInt('0x' + target[1]!);
-    if (value >= 1n && value <= MAX_TARGET) return { ok: true, network: { network: 'seed', target: value }, bytes };
+    if (value >= 1n) return { ok: true, network: { network: 'seed', target: value }, bytes };
   }
   if (rest === 'network=powchain') return { ok: true, network: { network: 'powchain' }, bytes };
   return {
@@ -81,8 +82,9 @@ export function parseHeader(first: Uint8Array, fileSize: number): HeaderVerdict 
   };
 }
 
+/** `text` (at most MAX_HEADER_BYTES long: it comes from `first`) with what is not printable ASCII as '?'. */
 function printable(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_HEADER_BYTES);
+  return text.replace(/[^\x20-\x7e]/g, '?');
 }
 
 /** The records of `blocks`, one after the other, as one buffer (one write). */
@@ -202,8 +204,9 @@ export class RecordScanner {
 
   /** `count` bytes at `offset` (count <= MAX_RECORD_BYTES): a view into the window, refilled as needed. */
   #bytes(offset: number, count: number): Uint8Array {
+    // Offsets only go forward (records are read in order), so the window never has to move back.
     let inWindow = offset - this.#windowStart;
-    if (inWindow < 0 || inWindow + count > this.#window.length) {
+    if (inWindow + count > this.#window.length) {
       this.#backing ??= new Uint8Array(Math.min(WINDOW_BYTES, this.#source.size));
       const length = Math.min(this.#backing.length, this.#source.size - offset);
       const read = readFully(this.#source, this.#backing.subarray(0, length), offset);
@@ -246,7 +249,7 @@ export class RecordScanner {
       }
     }
     const whole = firstWholeRecord(tail, 1);
-    if (whole >= 0) return damage(`a whole record starts at byte ${offset + whole}`);
+    if (whole !== -1) return damage(`a whole record starts at byte ${offset + whole}`);
     return this.#torn(offset);
   }
 
@@ -276,7 +279,8 @@ export class RecordScanner {
 function firstWholeRecord(bytes: Buffer, from: number): number {
   for (let at = from; at + RECORD_HEADER_BYTES + FIXED_PAYLOAD_BYTES <= bytes.length; at++) {
     const length = bytes.readUInt32BE(at);
-    if (length < FIXED_PAYLOAD_BYTES || length > MAX_PAYLOAD_BYTES) continue;
+    if (length < FIXED_PAYLOAD_BYTES) continue;
+    // A length over MAX_PAYLOAD_BYTES fails the next check: a tail is shorter than the largest record (see #tail).
     const end = at + RECORD_HEADER_BYTES + length;
     if (end > bytes.length) continue;
     if (crc32(bytes.subarray(at + RECORD_HEADER_BYTES, end)) === bytes.readUInt32BE(at + 4)) return at;
