@@ -127,10 +127,10 @@ export class ChainState {
    * change, and once after a restore). Returns what the mempool did.
    */
   followHead(): PoolUpdate & { connected: number; disconnected: number } {
-    const route = this.#routeTo(this.tree.head);
-    if (route.connect.length === 0 && route.disconnect.length === 0) {
+    if (this.ledger.tip === this.tree.head.hash) {
       return { confirmed: [], dropped: [], restored: 0, connected: 0, disconnected: 0 };
     }
+    const route = this.#routeTo(this.tree.head);
     const change = this.ledger.reorganize(route);
     if (this.#indexComplete) {
       for (const ref of route.disconnect) this.#unindex(ref);
@@ -196,10 +196,8 @@ export class ChainState {
   /** Indexes the whole main chain up to the ledger's tip, once, when the ledger came from a snapshot. */
   #completeIndex(): void {
     if (this.#indexComplete) return;
+    // The maps are empty until now: followHead leaves them alone while the index is incomplete.
     this.#indexComplete = true;
-    this.#txs.clear();
-    this.#outputs.clear();
-    this.#history.clear();
     const tip = this.tree.get(this.ledger.tip)!;
     for (const entry of this.tree.chainTo(tip).slice(1)) this.#index(this.#refOf(entry));
   }
@@ -262,7 +260,9 @@ export class ChainState {
       for (const owner of owners) {
         const events = this.#history.get(owner);
         if (!events) continue;
-        const kept = events.filter((event) => !(event.txid === id && event.height === ref.height));
+        // A txid is in the main chain once at most (a coinbase's commits to its height, a
+        // transfer spends its inputs once): its events are this block's.
+        const kept = events.filter((event) => event.txid !== id);
         if (kept.length === 0) this.#history.delete(owner);
         else this.#history.set(owner, kept);
       }
