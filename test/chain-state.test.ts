@@ -11,8 +11,15 @@ import { Block } from '../src/primitives/block.js';
 import { COIN, DEFAULT_PARAMS, type NetworkParams, encodeParams, subsidy } from '../src/primitives/params.js';
 import { PAYLOAD_VERSION, decodePayload, encodePayload } from '../src/primitives/payload.js';
 import { type Transaction, txid } from '../src/primitives/tx.js';
+import { MAX_TARGET } from '../src/primitives/limits.js';
 import { BlockTree, type TreeEntry, type TreeLimits } from '../src/consensus/block-tree.js';
-import { ChainState, type ChainStateOptions, isTransfer, ledgerFromSnapshot } from '../src/consensus/chain-state.js';
+import {
+  type AddressEvent,
+  ChainState,
+  type ChainStateOptions,
+  isTransfer,
+  ledgerFromSnapshot,
+} from '../src/consensus/chain-state.js';
 import { Ledger, encodeSnapshot } from '../src/consensus/ledger/index.js';
 import { powchainRules } from '../src/consensus/rules/powchain.js';
 import { seedRules } from '../src/consensus/rules/seed.js';
@@ -29,6 +36,8 @@ const genesis = mineBlock(new Block(encodeParams(params)), params.initialTarget)
 const genesisHash = genesis.hash();
 const [alice, bob, carol, dave] = [KEYS[1]!, KEYS[2]!, KEYS[3]!, KEYS[4]!];
 const FEE = 1_000n;
+/** Events kept per address. */
+const MAX_HISTORY = 1_000;
 const NO_CHANGE = { confirmed: [], dropped: [], restored: 0, connected: 0, disconnected: 0 };
 
 /** A tree over `genesis` (holding `blocks`, unchecked by any chain state), then its chain state. */
@@ -105,8 +114,9 @@ function stateAtHeight(height: number, networkParams: NetworkParams = params): C
   const rules = powchainRules(networkParams, genesis.hashHex());
   const tip = genesis.hashHex();
   const ledger = Ledger.fromState(networkParams, genesisHash, { tip, height, coins: [], undo: [] });
-  return new ChainState(new Chain().tree, rules, { ledger });
+  return new ChainState(genesisTree, rules, { ledger });
 }
+const genesisTree = new BlockTree(genesis, powchainRules(params, genesis.hashHex()));
 
 describe('the chain state of a powchain tree', () => {
   it('keeps undo records as deep as the forks the tree accepts, and refuses a payee that is not a key hash', () => {
@@ -172,6 +182,33 @@ describe('the chain state of a powchain tree', () => {
     expect(state.confirmed(hexTxid(split))).toEqual({ tx: split, block: a4.hash, height: 4 });
     expect(state.history(hashOf(alice))[0]).toEqual({ txid: hexTxid(split), height: 4, delta: -COIN - FEE });
     expect(state.history(hashOf(carol))).toEqual([{ txid: hexTxid(split), height: 4, delta: COIN }]);
+  });
+
+  it("keeps an address's last 1,000 events", () => {
+    // Every hash meets the target of this network. Its blocks go into the tree unchecked by a
+    // chain state, which then comes from a snapshot at the head: it indexes them when asked.
+    const easy = { ...params, initialTarget: MAX_TARGET };
+    const root = mineBlock(new Block(encodeParams(easy)), MAX_TARGET);
+    const rules = powchainRules(easy, root.hashHex());
+    const tree = new BlockTree(root, rules);
+    const events: AddressEvent[] = [];
+    for (let height = 1; height <= MAX_HISTORY + 1; height++) {
+      const parent = tree.head;
+      const cb = coinbase(height, 50n * COIN, bob);
+      const time = parent.facts.time! + easy.blockIntervalMs;
+      const data = encodePayload({ version: PAYLOAD_VERSION, height, time, target: MAX_TARGET, transactions: [cb] });
+      const verdict = tree.append(new Block(data, parent.block), Number.MAX_SAFE_INTEGER);
+      if (!verdict.ok) throw new Error(verdict.reason);
+      events.push({ txid: hexTxid(cb), height, delta: 50n * COIN });
+    }
+    const ledger = Ledger.fromState(easy, root.hash(), {
+      tip: tree.head.hash,
+      height: tree.head.height,
+      coins: [],
+      undo: [],
+    });
+    const state = new ChainState(tree, rules, { ledger });
+    expect(state.history(hashOf(bob))).toEqual(events.slice(-MAX_HISTORY).reverse());
   });
 
   it("answers a mempool transaction's outputs after the main chain's", () => {

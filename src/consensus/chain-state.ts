@@ -95,7 +95,7 @@ export class ChainState {
     this.mempool = new Mempool(options.mempool);
     this.queue = new VerificationQueue(this.mempool, options.queue);
     this.payTo = options.payTo;
-    this.#indexComplete = options.ledger === undefined || options.ledger.height === 0;
+    this.#indexComplete = options.ledger === undefined;
     if (this.payTo && this.payTo.length !== KEY_HASH_BYTES) throw new RangeError('payTo must be a 20-byte key hash');
   }
 
