@@ -127,9 +127,7 @@ export class ChainState {
    * change, and once after a restore). Returns what the mempool did.
    */
   followHead(): PoolUpdate & { connected: number; disconnected: number } {
-    if (this.ledger.tip === this.tree.head.hash) {
-      return { confirmed: [], dropped: [], restored: 0, connected: 0, disconnected: 0 };
-    }
+    // When the head has not moved the route is empty, and so is every change below.
     const route = this.#routeTo(this.tree.head);
     const change = this.ledger.reorganize(route);
     if (this.#indexComplete) {
