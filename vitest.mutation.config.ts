@@ -64,10 +64,12 @@ export default defineConfig({
       'test/store-faults.test.ts',
       'test/data-check.test.ts',
       'test/snapshot-file.test.ts',
+      'test/restore.test.ts',
       // In-process nodes over the test MemoryNetwork, with a fake or node:crypto miner.
       'test/miner-node.test.ts',
       'test/powchain-network.test.ts',
-      // The chain state (ledger, mempool, index) of nodes that pay and are paid.
+      // The chain state (ledger, mempool, index): beside a tree, and in nodes that pay and are paid.
+      'test/chain-state.test.ts',
       'test/transactions-network.test.ts',
     ],
     setupFiles: ['test/mutation/setup.ts'],

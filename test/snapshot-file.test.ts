@@ -9,6 +9,8 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
+  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -29,6 +31,20 @@ function tempDir(): string {
   return dir;
 }
 
+/** The files this process holds open under `dir` (Linux: /proc/self/fd). */
+function openUnder(dir: string): string[] {
+  const real = realpathSync(dir);
+  const paths: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      paths.push(readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      // Closed since the listing (the listing's own descriptor, for one).
+    }
+  }
+  return paths.filter((path) => path.startsWith(real));
+}
+
 describe('the chain-state snapshot file', () => {
   it('reads back what was written, and a second write replaces the first whole', () => {
     const dir = tempDir();
@@ -43,6 +59,8 @@ describe('the chain-state snapshot file', () => {
     expect(statSync(join(dir, SNAPSHOT_FILE)).mode & 0o777).toBe(0o600);
     writeSnapshotFile(dir, new Uint8Array(0));
     expect(readSnapshotFile(dir)).toEqual(new Uint8Array(0));
+    // Nothing left open either.
+    expect(openUnder(dir)).toEqual([]);
   });
 
   it('removes a half-written snapshot when read, and keeps the last whole one', () => {

@@ -95,7 +95,7 @@ export class ChainState {
     this.mempool = new Mempool(options.mempool);
     this.queue = new VerificationQueue(this.mempool, options.queue);
     this.payTo = options.payTo;
-    this.#indexComplete = options.ledger === undefined || options.ledger.height === 0;
+    this.#indexComplete = options.ledger === undefined;
     if (this.payTo && this.payTo.length !== KEY_HASH_BYTES) throw new RangeError('payTo must be a 20-byte key hash');
   }
 
@@ -127,10 +127,8 @@ export class ChainState {
    * change, and once after a restore). Returns what the mempool did.
    */
   followHead(): PoolUpdate & { connected: number; disconnected: number } {
+    // When the head has not moved the route is empty, and so is every change below.
     const route = this.#routeTo(this.tree.head);
-    if (route.connect.length === 0 && route.disconnect.length === 0) {
-      return { confirmed: [], dropped: [], restored: 0, connected: 0, disconnected: 0 };
-    }
     const change = this.ledger.reorganize(route);
     if (this.#indexComplete) {
       for (const ref of route.disconnect) this.#unindex(ref);
@@ -196,10 +194,8 @@ export class ChainState {
   /** Indexes the whole main chain up to the ledger's tip, once, when the ledger came from a snapshot. */
   #completeIndex(): void {
     if (this.#indexComplete) return;
+    // The maps are empty until now: followHead leaves them alone while the index is incomplete.
     this.#indexComplete = true;
-    this.#txs.clear();
-    this.#outputs.clear();
-    this.#history.clear();
     const tip = this.tree.get(this.ledger.tip)!;
     for (const entry of this.tree.chainTo(tip).slice(1)) this.#index(this.#refOf(entry));
   }
@@ -262,7 +258,9 @@ export class ChainState {
       for (const owner of owners) {
         const events = this.#history.get(owner);
         if (!events) continue;
-        const kept = events.filter((event) => !(event.txid === id && event.height === ref.height));
+        // A txid is in the main chain once at most (a coinbase's commits to its height, a
+        // transfer spends its inputs once): its events are this block's.
+        const kept = events.filter((event) => event.txid !== id);
         if (kept.length === 0) this.#history.delete(owner);
         else this.#history.set(owner, kept);
       }
