@@ -24,6 +24,7 @@ export default defineConfig({
       'test/payload.test.ts',
       'test/tx.test.ts',
       'test/keys.test.ts',
+      'test/keys-verify-error.test.ts',
       'test/coin-address.test.ts',
       // The hashing result checks (pow-check, verify).
       'test/pow-check.test.ts',
