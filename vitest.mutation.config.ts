@@ -20,6 +20,7 @@ export default defineConfig({
       'test/wire.test.ts',
       'test/block.test.ts',
       'test/block-buffer.test.ts',
+      'test/block-hash-once.test.ts',
       'test/params.test.ts',
       'test/payload.test.ts',
       'test/tx.test.ts',
