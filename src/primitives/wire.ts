@@ -31,7 +31,8 @@ export function encodeBlock(block: Block): string {
 
 /** Parses a datagram as JSON: the datagram or a reason. Size is checked before parsing. */
 export function parseJsonDatagram(wire: Uint8Array | string): Decoded<unknown> {
-  const size = typeof wire === 'string' ? Buffer.byteLength(wire) : wire.length;
+  // UTF-8 bytes of a string, the length of bytes.
+  const size = Buffer.byteLength(wire);
   if (size > MAX_DATAGRAM_BYTES) return { ok: false, reason: `datagram is ${size} bytes, over ${MAX_DATAGRAM_BYTES}` };
   if (size === 0) return { ok: false, reason: 'empty datagram' };
   let text: string;
