@@ -17,6 +17,7 @@ export default defineConfig({
       'test/codec.test.ts',
       'test/limits.test.ts',
       'test/target.test.ts',
+      'test/target-cache.test.ts',
       'test/wire.test.ts',
       'test/block.test.ts',
       'test/block-buffer.test.ts',
