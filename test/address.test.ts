@@ -19,6 +19,7 @@ function refusal(text: string, options: { allowAnyPort?: boolean } = {}): string
     return 'accepted';
   } catch (error) {
     expect(error).toBeInstanceOf(AddressError);
+    expect((error as Error).name).toBe('AddressError');
     return (error as Error).message;
   }
 }

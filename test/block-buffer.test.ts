@@ -107,6 +107,25 @@ describe('a block is one buffer', () => {
     expect(blocks.map((block) => block.data[0])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(blocks[9]!.preimage.buffer).not.toBe(blocks[8]!.preimage.buffer);
   });
+
+  it('an arena puts a block of exactly a quarter chunk in the chunk, and fills a chunk to its last byte', () => {
+    // 28 bytes of data + previous_hash (32) + p_o_w (8) + hash (32) = 100 bytes: a quarter of 400.
+    const arena = new BlockArena(400);
+    const make = (): Block => arena.block(new Uint8Array(28), new Uint8Array(32), new Uint8Array(8));
+    const blocks = [make(), make(), make(), make()];
+    expect(blocks[0]!.preimage.buffer.byteLength).toBe(400);
+    expect(new Set(blocks.map((block) => block.preimage.buffer)).size).toBe(1);
+    expect(make().preimage.buffer).not.toBe(blocks[0]!.preimage.buffer);
+    expect(arena.block(new Uint8Array(29), new Uint8Array(32), new Uint8Array(8)).preimage.buffer.byteLength).toBe(101);
+  });
+
+  it('an arena uses 64 KiB chunks by default', () => {
+    const arena = new BlockArena();
+    const a = arena.block(new Uint8Array(10), new Uint8Array(32), new Uint8Array(8));
+    const b = arena.block(new Uint8Array(10), new Uint8Array(32), new Uint8Array(8));
+    expect(a.preimage.buffer.byteLength).toBe(64 * 1024);
+    expect(b.preimage.buffer).toBe(a.preimage.buffer);
+  });
 });
 
 describe('numbers without hex strings', () => {

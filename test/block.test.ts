@@ -122,6 +122,8 @@ describe('Block', () => {
     expect(new Block('child', parent).previousHash).toEqual(parent.hash());
     expect(new Block('child', parent.hash()).hashHex()).toBe(new Block('child', parent).hashHex());
     expect(new Block('child', parent).isGenesis).toBe(false);
+    // Only the 32 bytes of previous_hash count, not the nonce after them.
+    expect(new Block('child', GENESIS_PREVIOUS_HASH, 0xff00_0000_0000_0000n).isGenesis).toBe(true);
   });
 
   it('refuses a block whose encoding would not fit in one datagram, with a clear error', () => {

@@ -31,8 +31,8 @@ describe('coin addresses', () => {
     const expected = createHash('sha256').update(publicKey).digest().subarray(0, 20);
     expect(keyHash(publicKey)).toEqual(new Uint8Array(expected));
     expect(addressOf(publicKey)).toBe(encodeAddress(new Uint8Array(expected)));
-    expect(() => keyHash(new Uint8Array(31))).toThrow(RangeError);
-    expect(() => encodeAddress(new Uint8Array(21))).toThrow(RangeError);
+    expect(() => keyHash(new Uint8Array(31))).toThrow(new RangeError('public key must be 32 bytes, got 31'));
+    expect(() => encodeAddress(new Uint8Array(21))).toThrow(new RangeError('key hash must be 20 bytes, got 21'));
   });
 
   it('catches any single mistyped character as a checksum mismatch', () => {
@@ -69,7 +69,9 @@ describe('coin addresses', () => {
       [address.slice(0, 10) + 'b' + address.slice(11), 'address contains a character outside the bech32 alphabet'],
       [address + ' ', 'address contains a character outside the bech32 alphabet'],
       ['pow1qqqqq', 'address is too short to hold a checksum'],
+      ['pow1' + 'q'.repeat(86), 'address checksum does not match (a typo?)'],
       ['pow1' + 'q'.repeat(87), 'address is 91 characters; a powchain address has 42'],
+      ['1qqqqqqqq', 'address prefix must be "pow", got ""'],
       [address, 'accepted'],
     ];
     for (const [text, reason] of cases) expect(reasonOf(text), text).toBe(reason);

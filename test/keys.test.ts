@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../src/primitives/bytes.js';
 import {
@@ -50,7 +50,14 @@ describe('ed25519 keys', () => {
     expect(bytesToHex(a.publicKey)).not.toBe(bytesToHex(b.publicKey));
     expect(rawPublicKey(createPublicKey(a.privateKey))).toEqual(a.publicKey);
     expect(keyPairFromSeed(seedOf(a.privateKey)).publicKey).toEqual(a.publicKey);
-    expect(() => keyPairFromSeed(new Uint8Array(31))).toThrow(RangeError);
+    expect(() => keyPairFromSeed(new Uint8Array(31))).toThrow('seed must be 32 bytes, got 31');
+    expect(() => keyPairFromSeed(new Uint8Array(33))).toThrow('seed must be 32 bytes, got 33');
+  });
+
+  it('refuses the raw public key of a key that is not ed25519', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('x25519');
+    expect(() => rawPublicKey(privateKey)).toThrow(new TypeError('not an ed25519 key: x25519'));
+    expect(() => rawPublicKey(publicKey)).toThrow(new TypeError('not an ed25519 key: x25519'));
   });
 
   it('answers false, never throws, for a wrong signature, message, key or length', () => {
@@ -68,6 +75,22 @@ describe('ed25519 keys', () => {
     expect(verifyMessage(message, keys.publicKey, signature.subarray(1))).toBe(false);
   });
 
+  it('answers false for a wrong-length signature before parsing the key (nothing cached)', () => {
+    const keys = generateKeyPair();
+    const message = new Uint8Array(32).fill(2);
+    const signature = signMessage(message, keys.privateKey);
+    const before = cachedKeyCount();
+    expect(before, 'the cache must have room to show a new entry').toBeLessThan(KEY_CACHE_ENTRIES);
+    for (const length of [0, 63, 65]) {
+      const wrong = new Uint8Array(length);
+      wrong.set(signature.subarray(0, length));
+      expect(verifyMessage(message, keys.publicKey, wrong)).toBe(false);
+    }
+    expect(cachedKeyCount()).toBe(before);
+    expect(verifyMessage(message, keys.publicKey, signature)).toBe(true);
+    expect(cachedKeyCount()).toBe(before + 1);
+  });
+
   it('caches parsed public keys, at most KEY_CACHE_ENTRIES of them', () => {
     const key = generateKeyPair().publicKey;
     expect(publicKeyObject(key)).toBe(publicKeyObject(key));
@@ -77,6 +100,6 @@ describe('ed25519 keys', () => {
       publicKeyObject(raw);
     }
     expect(cachedKeyCount()).toBe(KEY_CACHE_ENTRIES);
-    expect(() => publicKeyObject(new Uint8Array(33))).toThrow(RangeError);
+    expect(() => publicKeyObject(new Uint8Array(33))).toThrow(new RangeError('public key must be 32 bytes, got 33'));
   });
 });

@@ -12,6 +12,7 @@ import {
   encodeGetBlocks,
   encodeGetData,
   encodeHello,
+  encodeTxMessage,
 } from '../src/net/messages.js';
 
 const hash = (n: number): string => n.toString(16).padStart(64, '0');
@@ -304,6 +305,19 @@ describe('decoding getdata and unknown types', () => {
         refused('getdata: hash must be 64 hex digits'),
       );
     }
+  });
+
+  it('writes a transaction in base64 and reads it back, with its auth', () => {
+    const tx = new Uint8Array([1, 2, 3, 250]);
+    expect(encodeTxMessage(tx)).toBe('{"powchain":1,"type":"tx","tx":"AQID+g=="}');
+    const auth = { token: 'a'.repeat(32), echo: 'b'.repeat(32) };
+    expect(decodeMessage(encodeTxMessage(tx, auth))).toEqual({ ok: true, message: { type: 'tx', tx, auth } });
+  });
+
+  it('refuses a tx message whose tx is not a base64 string, naming the field', () => {
+    expect(decode({ powchain: 1, type: 'tx', tx: 5 })).toEqual(refused('tx: tx must be a base64 string'));
+    expect(decode({ powchain: 1, type: 'tx' })).toEqual(refused('tx: tx must be a base64 string'));
+    expect(decode({ powchain: 1, type: 'tx', tx: 'AQI' })).toEqual(refused('tx: tx is not padded standard base64'));
   });
 
   it('refuses an unknown type, quoting at most 40 characters of it', () => {

@@ -186,6 +186,63 @@ describe('parameters record', () => {
     );
   });
 
+  it('names the field a truncated record ends in', () => {
+    const bytes = encodeParams(PARAMS);
+    const cases: [keyof typeof AT, string][] = [
+      ['version', 'version: needs 1 bytes, only 0 left'],
+      ['blockInterval', 'block interval: needs 4 bytes, only 0 left'],
+      ['target', 'initial target: needs 32 bytes, only 0 left'],
+      ['subsidy', 'subsidy: needs 8 bytes, only 0 left'],
+      ['halvingInterval', 'halving interval: needs 4 bytes, only 0 left'],
+      ['maturity', 'coinbase maturity: needs 2 bytes, only 0 left'],
+      ['maxBlockBytes', 'max block bytes: needs 4 bytes, only 0 left'],
+      ['genesisTime', 'genesis time: needs 8 bytes, only 0 left'],
+      ['nameLength', 'name length: needs 1 bytes, only 0 left'],
+    ];
+    for (const [field, reason] of cases) expect(reasonOf(bytes.subarray(0, AT[field])), field).toBe(reason);
+  });
+
+  it('refuses a genesis time beyond 2^53 - 1 with the time exactly as sent', () => {
+    expect(reasonOf(patched(AT.genesisTime, 8, 0xffff_ffff_ffff_ffffn))).toBe(
+      'genesis time must be 0 to 9007199254740991 ms, got 18446744073709551615',
+    );
+  });
+
+  it('checks parameters built in memory, beyond what the record can spell, with exact reasons', () => {
+    const cases: [Partial<NetworkParams>, string][] = [
+      [{ initialTarget: MAX_TARGET }, 'accepted'],
+      [{ initialTarget: MAX_TARGET + 1n }, 'initial target must be between 1 and 2^256-1'],
+      [{ genesisTimeMs: 0 }, 'accepted'],
+      [{ genesisTimeMs: -1 }, 'genesis time must be 0 to 9007199254740991 ms, got -1'],
+      [{ genesisTimeMs: 0.5 }, 'genesis time must be 0 to 9007199254740991 ms, got 0.5'],
+      [{ genesisTimeMs: Number.MAX_SAFE_INTEGER }, 'accepted'],
+      [
+        { genesisTimeMs: Number.MAX_SAFE_INTEGER + 1 },
+        'genesis time must be 0 to 9007199254740991 ms, got 9007199254740992',
+      ],
+      // A subsidy of exactly MAX_MONEY is in range; its schedule is what is refused.
+      [
+        { subsidy: MAX_MONEY },
+        `subsidy schedule creates ${totalIssuance({ ...PARAMS, subsidy: MAX_MONEY })} base units, more than MAX_MONEY (${MAX_MONEY})`,
+      ],
+    ];
+    for (const [patch, reason] of cases) {
+      const verdict = checkParams({ ...PARAMS, ...patch });
+      expect(verdict.ok ? 'accepted' : verdict.reason, reason).toBe(reason);
+    }
+  });
+
+  it('accepts a schedule that creates exactly MAX_MONEY', () => {
+    // 250,004 + 125,002 + ... = 500,000 units per block of each era, times 4.2e9 blocks.
+    const exact = { ...PARAMS, subsidy: 250_004n, halvingInterval: 4_200_000_000 };
+    expect(totalIssuance(exact)).toBe(MAX_MONEY);
+    expect(checkParams(exact)).toEqual({ ok: true });
+    expect(checkParams({ ...exact, subsidy: 250_005n })).toEqual({
+      ok: false,
+      reason: `subsidy schedule creates ${totalIssuance({ ...exact, subsidy: 250_005n })} base units, more than MAX_MONEY (${MAX_MONEY})`,
+    });
+  });
+
   it('refuses a subsidy schedule that could create more than MAX_MONEY', () => {
     expect(totalIssuance(PARAMS)).toBeLessThanOrEqual(MAX_MONEY);
     const largest = largestSubsidyForIntervalOne();
@@ -278,6 +335,17 @@ describe('subsidy schedule', () => {
     expect(subsidy(PARAMS, 33 * 210_000)).toBe(0n); // 50 coins >> 33 < 1 unit
   });
 
+  it('stops after 64 halvings even when the subsidy has not reached 0 by then', () => {
+    // Not a valid network's subsidy (above MAX_MONEY), but the schedule's rule all the same.
+    const huge = { subsidy: 1n << 64n, halvingInterval: 1 };
+    expect(subsidy(huge, 63)).toBe(2n);
+    expect(subsidy(huge, 64)).toBe(0n);
+    let sum = 0n;
+    for (let height = 0; height < 70; height++) sum += subsidy(huge, height);
+    expect(totalIssuance(huge)).toBe(sum);
+    expect(sum).toBe((1n << 65n) - 2n);
+  });
+
   it('adds up to the total issuance, which stays within MAX_MONEY', () => {
     const small = { subsidy: 1_000n, halvingInterval: 3 };
     let sum = 0n;
@@ -288,7 +356,7 @@ describe('subsidy schedule', () => {
   });
 
   it('refuses a negative or fractional height', () => {
-    expect(() => subsidy(PARAMS, -1)).toThrow(RangeError);
-    expect(() => subsidy(PARAMS, 1.5)).toThrow(RangeError);
+    expect(() => subsidy(PARAMS, -1)).toThrow(new RangeError('height must be >= 0, got -1'));
+    expect(() => subsidy(PARAMS, 1.5)).toThrow(new RangeError('height must be >= 0, got 1.5'));
   });
 });

@@ -5,6 +5,7 @@ import { MAX_DATA_BYTES, MAX_TARGET } from '../src/primitives/limits.js';
 import {
   MAX_MINER_TAG_BYTES,
   PAYLOAD_HEADER_BYTES,
+  checkPayload,
   decodePayload,
   encodePayload,
   fastLayoutPadding,
@@ -153,6 +154,69 @@ describe('block payload', () => {
     for (const [encoded, reason] of cases) expect(reasonOf(encoded), reason).toBe(reason);
   });
 
+  it('checks every field of a payload built in memory, at each edge, with its exact reason', () => {
+    const cases: [BlockPayload, string][] = [
+      [PAYLOAD, 'accepted'],
+      [{ ...PAYLOAD, version: 2 as 1 }, 'unknown payload version 2'],
+      [
+        { ...PAYLOAD, height: 0x1_0000_0000, transactions: [coinbase(0x1_0000_0000)] },
+        'height must be 1 to 4294967295, got 4294967296',
+      ],
+      [{ ...PAYLOAD, height: 1.5, transactions: [coinbase(1.5)] }, 'height must be 1 to 4294967295, got 1.5'],
+      [{ ...PAYLOAD, time: 0 }, 'accepted'],
+      [{ ...PAYLOAD, time: -1 }, 'time must be 0 to 9007199254740991 ms, got -1'],
+      [{ ...PAYLOAD, time: 0.5 }, 'time must be 0 to 9007199254740991 ms, got 0.5'],
+      [{ ...PAYLOAD, time: Number.MAX_SAFE_INTEGER }, 'accepted'],
+      [
+        { ...PAYLOAD, time: Number.MAX_SAFE_INTEGER + 1 },
+        'time must be 0 to 9007199254740991 ms, got 9007199254740992',
+      ],
+      [{ ...PAYLOAD, target: MAX_TARGET }, 'accepted'],
+      [{ ...PAYLOAD, target: MAX_TARGET + 1n }, 'target must be between 1 and 2^256-1'],
+      [{ ...PAYLOAD, target: 0n }, 'target must be between 1 and 2^256-1'],
+      [{ ...PAYLOAD, transactions: [coinbase(5), coinbase(5)] }, 'transaction 1 is a second coinbase'],
+    ];
+    for (const [payload, reason] of cases) {
+      const verdict = checkPayload(payload);
+      expect(verdict.ok ? 'accepted' : verdict.reason, reason).toBe(reason);
+    }
+  });
+
+  it('refuses to encode more transactions than the 16-bit count can say', () => {
+    const transactions = [coinbase(5), ...Array.from({ length: 0xffff }, () => transfer)];
+    expect(() => encodePayload({ ...PAYLOAD, transactions })).toThrow(
+      'transaction count must be an unsigned 16-bit integer, got 65536',
+    );
+  });
+
+  it('names the field a truncated payload ends in', () => {
+    const header = rawPayload({}, []);
+    const cases: [number, string][] = [
+      [0, 'payload version: needs 1 bytes, only 0 left'],
+      [1, 'height: needs 4 bytes, only 0 left'],
+      [5, 'time: needs 8 bytes, only 0 left'],
+      [13, 'target: needs 32 bytes, only 0 left'],
+      [45, 'transaction count: needs 2 bytes, only 0 left'],
+    ];
+    for (const [length, reason] of cases) expect(reasonOf(header.subarray(0, length)), reason).toBe(reason);
+  });
+
+  it('refuses a time beyond 2^53 - 1 with the time exactly as sent', () => {
+    expect(reasonOf(rawPayload({ time: 0xffff_ffff_ffff_ffffn }, [encodeTx(coinbase(5))]))).toBe(
+      'time must be 0 to 9007199254740991 ms, got 18446744073709551615',
+    );
+  });
+
+  it('refuses a transaction count the bytes left cannot hold, at its edge', () => {
+    // The shortest transaction: a coinbase with an empty tag and no outputs (8 bytes).
+    const shortest = encodeTx({ kind: 'coinbase', height: 5, tag: new Uint8Array(0), outputs: [] });
+    expect(shortest).toHaveLength(8);
+    expect(reasonOf(rawPayload({}, [shortest]))).toBe('accepted');
+    expect(reasonOf(rawPayload({ count: 2 }, [shortest]))).toBe(
+      'transaction count 2 needs at least 16 bytes, only 8 left',
+    );
+  });
+
   it('checks the size limit at its edge, before decoding', () => {
     const encoded = encodePayload(PAYLOAD);
     expect(reasonOf(encoded, encoded.length)).toBe('accepted');
@@ -162,14 +226,20 @@ describe('block payload', () => {
     expect(reasonOf(new Uint8Array(MAX_DATA_BYTES + 1))).toBe(
       `payload is ${MAX_DATA_BYTES + 1} bytes, at most ${MAX_DATA_BYTES}`,
     );
-    expect(() => decodePayload(encoded, MAX_DATA_BYTES + 1)).toThrow(RangeError);
+    expect(() => decodePayload(encoded, MAX_DATA_BYTES + 1)).toThrow('maxBytes must be 0 to 49035, got 49036');
+    expect(() => decodePayload(encoded, -1)).toThrow('maxBytes must be 0 to 49035, got -1');
+    expect(() => decodePayload(encoded, 100.5)).toThrow('maxBytes must be 0 to 49035, got 100.5');
+    expect(reasonOf(new Uint8Array(0), 0)).toBe('payload version: needs 1 bytes, only 0 left');
+    expect(reasonOf(new Uint8Array(1), 0)).toBe('payload is 1 bytes, at most 0');
   });
 
   it('refuses to encode an invalid payload (a programming error)', () => {
     expect(() => encodePayload({ ...PAYLOAD, transactions: [transfer] })).toThrow(
       'invalid payload: first transaction is not a coinbase',
     );
-    expect(() => encodePayload({ ...PAYLOAD, time: -1 })).toThrow(RangeError);
+    expect(() => encodePayload({ ...PAYLOAD, time: -1 })).toThrow(
+      'invalid payload: time must be 0 to 9007199254740991 ms, got -1',
+    );
   });
 
   it('answers a verdict, never an exception, for arbitrary and corrupted bytes', () => {
@@ -232,6 +302,24 @@ describe('fast-layout padding', () => {
     const [paddedCoinbase] = padForFastLayout(tagFor(length)).transactions as [CoinbaseTx];
     expect(paddedCoinbase.tag.length).toBe(length + 63);
     expect(paddedCoinbase.tag.length).toBeLessThanOrEqual(MAX_COINBASE_TAG_BYTES);
+    // A payload whose length without a tag is 16 mod 64: a 65-byte tag then takes 63 bytes of
+    // padding and ends exactly at MAX_COINBASE_TAG_BYTES.
+    const twoInputs: TransferTx = { ...transfer, inputs: [transfer.inputs[0]!, { ...transfer.inputs[0]!, index: 1 }] };
+    const shaped = (tagLength: number, outputs: number): BlockPayload => ({
+      ...PAYLOAD,
+      transactions: [
+        {
+          ...coinbase(5, new Uint8Array(tagLength)),
+          outputs: Array.from({ length: outputs }, () => coinbase(5).outputs[0]!),
+        },
+        twoInputs,
+      ],
+    });
+    const outputs = Array.from({ length: 64 }, (_, n) => n).find(
+      (n) => encodePayload(shaped(0, n)).length % 64 === 16,
+    )!;
+    const [edge] = padForFastLayout(shaped(65, outputs)).transactions as [CoinbaseTx];
+    expect(edge.tag.length).toBe(MAX_COINBASE_TAG_BYTES);
     const tooLong = tagFor(MAX_COINBASE_TAG_BYTES);
     const needed = fastLayoutPadding(encodePayload(tooLong).length);
     expect(needed).toBeGreaterThan(0);

@@ -253,6 +253,18 @@ describe('the table itself', () => {
     expect(table.admit(at(1))).toEqual({ ok: false, reason: 'banned' });
   });
 
+  it('forgets the least recently heard-from validated peer when all are validated, keeping a banned one until its ban ends', () => {
+    const { table, clock } = tableAt({ maxPeers: 3, banThreshold: 1, banMs: 1_000 });
+    for (const port of [1, 2, 3]) table.validate(admitted(table, at(port)));
+    table.penalize(table.get(at(1))!); // banned until 1,000, and the oldest
+    table.validate(admitted(table, at(4)));
+    expect([1, 2, 3, 4].map((port) => table.get(at(port)) !== undefined)).toEqual([true, false, true, true]);
+    // At the very moment its ban ends, peer 1 is the least recently heard-from peer that may go.
+    clock.now = 1_000;
+    admitted(table, at(5));
+    expect([1, 3, 4, 5].map((port) => table.get(at(port)) !== undefined)).toEqual([false, true, true, true]);
+  });
+
   it('forgets the oldest peer when every peer is banned', () => {
     const { table } = tableAt({ maxPeers: 2, banThreshold: 1 });
     table.penalize(admitted(table, at(1)));
@@ -352,6 +364,17 @@ describe('per-host budgets: a sender cannot escape its budget by changing its so
     admitted(banning, at(1, b));
     admitted(banning, at(1, c));
     expect(banning.admit(at(2, a))).toEqual({ ok: false, reason: 'host-banned' });
+  });
+
+  it('counts a host as heard from again whenever one of its peers is', () => {
+    const { table } = tableAt({ maxHosts: 2, hostDatagramBurst: 2 });
+    const [a, b, c] = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];
+    admitted(table, at(1, a));
+    admitted(table, at(1, b));
+    admitted(table, at(2, a)); // a's budget is spent, and a is now the most recent host
+    admitted(table, at(1, c)); // b, the least recent host, is forgotten
+    expect(table.admit(at(3, a))).toEqual({ ok: false, reason: 'host-rate-limited' });
+    expect(table.admit(at(2, b)).ok).toBe(true);
   });
 
   it('forgets the oldest host when every host is banned', () => {

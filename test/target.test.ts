@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FormatError, bigIntToBytes } from '../src/primitives/bytes.js';
 import { HASH_SPACE, MAX_TARGET } from '../src/primitives/limits.js';
 import { hashMeetsTarget } from '../src/primitives/pow.js';
-import { DEFAULT_TARGET, formatTarget, parseTarget, targetBytes } from '../src/primitives/target.js';
+import { DEFAULT_TARGET, formatTarget, parseTarget, targetBytes, workForTarget } from '../src/primitives/target.js';
 
 const SPELLING = 'target must be 0xHEX, 2^N or a decimal integer, got';
 const RANGE = 'target must be between 1 and 2^256-1, got';
@@ -118,6 +118,16 @@ describe('formatTarget', () => {
       }),
     );
     for (let n = 0n; n < 256n; n++) expect(parseTarget(formatTarget(1n << n))).toBe(1n << n);
+  });
+});
+
+describe('workForTarget', () => {
+  it('is 2^256 / (target + 1), rounded down: the hashes a block at that target is expected to cost', () => {
+    expect(workForTarget(0n)).toBe(1n << 256n);
+    expect(workForTarget(1n)).toBe(1n << 255n);
+    expect(workForTarget(3n)).toBe(1n << 254n);
+    expect(workForTarget(4n)).toBe((1n << 256n) / 5n);
+    expect(workForTarget(MAX_TARGET)).toBe(1n);
   });
 });
 

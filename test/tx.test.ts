@@ -224,6 +224,40 @@ describe('transaction encoding', () => {
     expect(() => encodeTx(transfer([], [output(1n)]))).toThrow('invalid transaction: transfer has no inputs');
   });
 
+  it('refuses output indexes and heights that are negative or fractional, in memory', () => {
+    expect(syntaxReason(transfer([input(1, 0)], [output(1n)]))).toBe('accepted');
+    expect(syntaxReason(transfer([input(1, -1)], [output(1n)]))).toBe('input 0: output index must be 0 to 255, got -1');
+    expect(syntaxReason(transfer([input(1, 0.5)], [output(1n)]))).toBe(
+      'input 0: output index must be 0 to 255, got 0.5',
+    );
+    expect(syntaxReason({ ...coinbase(new Uint8Array(0)), height: 0 })).toBe('accepted');
+    expect(syntaxReason({ ...coinbase(new Uint8Array(0)), height: -1 })).toBe(
+      'coinbase height must be 0 to 4294967295, got -1',
+    );
+    expect(syntaxReason({ ...coinbase(new Uint8Array(0)), height: 7.5 })).toBe(
+      'coinbase height must be 0 to 4294967295, got 7.5',
+    );
+  });
+
+  it('names the field a truncated transaction ends in', () => {
+    const cb = encodeTx(coinbase(new Uint8Array([1, 2, 3])));
+    const tx = encodeTx(transfer([input(1)], [output(1n)]));
+    expect(reasonOf(cb.subarray(0, 1))).toBe('coinbase height: needs 4 bytes, only 0 left');
+    expect(reasonOf(cb.subarray(0, 5))).toBe('tag length: needs 1 bytes, only 0 left');
+    expect(reasonOf(cb.subarray(0, 7))).toBe('coinbase tag: needs 3 bytes, only 1 left');
+    expect(reasonOf(cb.subarray(0, 9))).toBe('output count: needs 2 bytes, only 0 left');
+    expect(reasonOf(tx.subarray(0, 2))).toBe('input count: needs 2 bytes, only 1 left');
+    // The inputs fill the bytes left exactly: the count fits, and the output count is missing.
+    expect(reasonOf(tx.subarray(0, 3 + 130))).toBe('output count: needs 2 bytes, only 0 left');
+    expect(reasonOf(tx.subarray(0, 3 + 129))).toBe('input count 1 needs 130 bytes, only 129 left');
+  });
+
+  it('refuses a tag length past the limit before reading the tag, and accepts one at it', () => {
+    expect(reasonOf(new Uint8Array([0, 0, 0, 0, 7, 200, 1, 2, 3]))).toBe('coinbase tag is 200 bytes, at most 128');
+    const longest = coinbase(new Uint8Array(MAX_COINBASE_TAG_BYTES).fill(5));
+    expect(decodeTx(encodeTx(longest))).toEqual({ ok: true, value: longest });
+  });
+
   it('answers a verdict, never an exception, for arbitrary and corrupted bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), fc.constantFrom(0, 1, undefined), (random, kind) => {
@@ -348,7 +382,45 @@ describe('txid and signatures', () => {
       "key 1 is not the key of input 1's public key",
     );
     expect(() => signTransfer(unsigned, keys.slice(1), GENESIS)).toThrow('3 inputs need as many keys, got 2');
-    expect(() => signatureDigest(unsigned, new Uint8Array(31))).toThrow(RangeError);
+    expect(() => signatureDigest(unsigned, new Uint8Array(31))).toThrow(
+      new RangeError('genesis hash must be 32 bytes'),
+    );
+    expect(() => signTransfer({ ...unsigned, outputs: [] }, keys, GENESIS)).toThrow(
+      new RangeError('invalid transaction: transfer has no outputs'),
+    );
+  });
+
+  it('txid of a malformed transaction throws, naming the field that does not fit', () => {
+    const base: UnsignedTransfer = {
+      kind: 'transfer',
+      inputs: [{ txid: new Uint8Array(32), index: 0, publicKey: new Uint8Array(32) }],
+      outputs: [output(1n)],
+    };
+    const [first] = base.inputs as [UnsignedTransfer['inputs'][number]];
+    const cases: [Transaction | UnsignedTransfer, string][] = [
+      [
+        { ...coinbase(new Uint8Array(0)), height: 2 ** 32 },
+        'height must be an unsigned 32-bit integer, got 4294967296',
+      ],
+      [coinbase(new Uint8Array(256)), 'tag length must be an unsigned 8-bit integer, got 256'],
+      [
+        { ...base, inputs: Array.from({ length: 0x1_0000 }, () => first) },
+        'input count must be an unsigned 16-bit integer, got 65536',
+      ],
+      [{ ...base, inputs: [{ ...first, txid: new Uint8Array(31) }] }, 'txid must be 32 bytes, got 31'],
+      [
+        { ...base, inputs: [{ ...first, index: 0x1_0000 }] },
+        'output index must be an unsigned 16-bit integer, got 65536',
+      ],
+      [{ ...base, inputs: [{ ...first, publicKey: new Uint8Array(33) }] }, 'public key must be 32 bytes, got 33'],
+      [
+        { ...base, outputs: Array.from({ length: 0x1_0000 }, () => output(1n)) },
+        'output count must be an unsigned 16-bit integer, got 65536',
+      ],
+      [{ ...base, outputs: [output(-1n)] }, 'amount must be an unsigned 64-bit integer, got -1'],
+      [{ ...base, outputs: [{ amount: 1n, keyHash: new Uint8Array(19) }] }, 'key hash must be 20 bytes, got 19'],
+    ];
+    for (const [tx, message] of cases) expect(() => txid(tx), message).toThrow(new RangeError(message));
   });
 
   it('is deterministic: the same transfer and keys give the same signatures (ed25519)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
-import { MAX_DATAGRAM_BYTES } from '../src/primitives/limits.js';
+import { MAX_DATAGRAM_BYTES, MAX_DATA_BYTES } from '../src/primitives/limits.js';
 import {
   BlockDecodeError,
   blockFromJson,
@@ -99,6 +99,17 @@ describe('blockFromJson', () => {
     expect(blockFromJson({ data: '', previous_hash: ZERO, p_o_w: null })).toEqual(
       refused('p_o_w must be a hex string'),
     );
+  });
+
+  it('refuses data longer than MAX_DATA_BYTES from the base64 length, whatever its padding', () => {
+    const ofLength = (length: number) => ({ data: Buffer.alloc(length).toString('base64'), previous_hash: ZERO });
+    expect(blockFromJson(ofLength(MAX_DATA_BYTES)).ok).toBe(true);
+    // One, two and three bytes over: base64 with "==", "=" and no padding.
+    for (const length of [MAX_DATA_BYTES + 1, MAX_DATA_BYTES + 2, MAX_DATA_BYTES + 3]) {
+      expect(blockFromJson(ofLength(length))).toEqual(
+        refused(`data is ${length} bytes, over the ${MAX_DATA_BYTES} that fit in a datagram`),
+      );
+    }
   });
 
   it('refuses bad field contents with the codec reason, naming the field', () => {

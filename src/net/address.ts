@@ -3,7 +3,6 @@
  * Parsed and checked here, at the edge, with a reason for every refusal.
  */
 import { quote } from '../primitives/quote.js';
-import { isIP } from 'node:net';
 
 export const DEFAULT_PORT = 5000;
 
@@ -26,7 +25,8 @@ export function parseAddress(text: string, options: { allowAnyPort?: boolean } =
   const host = colon === -1 ? spelled : spelled.slice(0, colon);
   const portText = colon === -1 ? String(DEFAULT_PORT) : spelled.slice(colon + 1);
   if (host.length === 0) throw new AddressError(`address ${quote(text)} has no host (expected host:port)`);
-  if (isIP(host) !== 4 && !HOSTNAME.test(host)) {
+  // A dotted IPv4 address is spelled as a host name too (labels of digits), so one test takes both.
+  if (!HOSTNAME.test(host)) {
     throw new AddressError(`address ${quote(text)}: ${quote(host)} is not an IPv4 address or a host name`);
   }
   if (!/^\d{1,5}$/.test(portText))
@@ -56,9 +56,12 @@ export function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
   return a.host === b.host && a.port === b.port;
 }
 
-/** Hosts that mean "this machine" wherever a node is bound: the wildcard and the loopback network. */
+/**
+ * Hosts that mean "this machine" to a node bound at the wildcard: the loopback network and the
+ * local hosts (the wildcard itself is the same host, which isOwnAddress has compared already).
+ */
 function isThisMachine(host: string, localHosts: ReadonlySet<string>): boolean {
-  return host === '0.0.0.0' || host.startsWith('127.') || localHosts.has(host);
+  return host.startsWith('127.') || localHosts.has(host);
 }
 
 /**

@@ -25,7 +25,7 @@
 import type { Block } from '../primitives/block.js';
 import { MAX_DATAGRAM_BYTES } from '../primitives/limits.js';
 import { FormatError, base64ToBytes, bytesToBase64 } from '../primitives/bytes.js';
-import { blockFromJson, encodeBlock, parseJsonDatagram } from '../primitives/wire.js';
+import { blockFromJson, encodeBlock, isJsonObject, parseJsonDatagram } from '../primitives/wire.js';
 import { TOKEN_HEX_CHARS } from './address-token.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -112,10 +112,8 @@ export function decodeMessage(payload: Uint8Array | string): DecodedMessage {
   const parsed = parseJsonDatagram(payload);
   if (!parsed.ok) return parsed;
   const value = parsed.value;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, reason: 'not a JSON object' };
-  }
-  const fields = value as Record<string, unknown>;
+  if (!isJsonObject(value)) return { ok: false, reason: 'not a JSON object' };
+  const fields = value;
   const version = fields.powchain;
   const extended = version !== undefined;
   if (extended && !(Number.isSafeInteger(version) && (version as number) >= 1)) {

@@ -22,7 +22,8 @@ export function parseCoins(text: string): bigint {
 
 /** An amount in coins with all 8 decimals: `1.50000000`. */
 export function formatCoins(units: bigint): string {
-  const sign = units < 0n ? '-' : '';
-  const magnitude = units < 0n ? -units : units;
+  const negative = units < 0n;
+  const sign = negative ? '-' : '';
+  const magnitude = negative ? -units : units;
   return `${sign}${magnitude / COIN}.${(magnitude % COIN).toString().padStart(DECIMALS, '0')}`;
 }

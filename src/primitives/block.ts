@@ -133,22 +133,28 @@ export class Block {
 
   /** SHA-256 of the preimage, computed once: a view into the block's buffer. */
   hash(): Uint8Array {
-    const { buffer, byteOffset, length } = this.preimage;
-    const hash = new Uint8Array(buffer, byteOffset + length, HASH_BYTES);
+    const hash = this.#hashView();
     if (this.#hashHex === undefined) this.#computeHash(hash);
     return hash;
   }
 
   /** The hash as 64 lower-case hex digits, computed once. */
   hashHex(): string {
-    if (this.#hashHex === undefined) this.hash();
-    return this.#hashHex!;
+    return this.#hashHex ?? this.#computeHash(this.#hashView());
   }
 
-  #computeHash(into: Uint8Array): void {
+  /** The 32 bytes after the preimage in the block's buffer, where the hash is kept. */
+  #hashView(): Uint8Array {
+    const { buffer, byteOffset, length } = this.preimage;
+    return new Uint8Array(buffer, byteOffset + length, HASH_BYTES);
+  }
+
+  /** Hashes the preimage into `into` and keeps the hex; answers the hex. */
+  #computeHash(into: Uint8Array): string {
     const hex = sha256Hex(this.preimage);
     writeHashHex(into, 0, hex);
     this.#hashHex = hex;
+    return hex;
   }
 
   /** The same block with another nonce. */

@@ -81,7 +81,7 @@ export function readUint64(bytes: Uint8Array, offset: number, length: number): b
     high = ((high << 8) | (low >>> 24)) >>> 0;
     low = ((low << 8) | bytes[i]!) >>> 0;
   }
-  return high === 0 ? BigInt(low) : (BigInt(high) << 32n) | BigInt(low);
+  return (BigInt(high) << 32n) | BigInt(low);
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

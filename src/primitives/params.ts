@@ -190,7 +190,8 @@ export function encodeParams(params: NetworkParams): Uint8Array {
 
 /** "This genesis claims to be a powchain network": its data starts with the magic. */
 export function isParamsRecord(bytes: Uint8Array): boolean {
-  return bytes.length >= PARAMS_MAGIC.length && equalBytes(bytes.subarray(0, PARAMS_MAGIC.length), PARAMS_MAGIC);
+  // A shorter input gives a shorter subarray, which equalBytes tells apart by its length.
+  return equalBytes(bytes.subarray(0, PARAMS_MAGIC.length), PARAMS_MAGIC);
 }
 
 function readParams(reader: ByteReader): NetworkParams {

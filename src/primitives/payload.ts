@@ -6,7 +6,7 @@
  * kernel its fast layout.
  */
 import { ByteReader, ByteWriter, RefusalError, decodeRecord, refuse, type Decoded } from './codec.js';
-import { MAX_DATA_BYTES, MAX_TARGET } from './limits.js';
+import { HASH_BYTES, MAX_DATA_BYTES, MAX_TARGET } from './limits.js';
 import { MAX_COINBASE_TAG_BYTES, readTransaction, writeTransaction, type CoinbaseTx, type Transaction } from './tx.js';
 
 export const PAYLOAD_VERSION = 1;
@@ -59,11 +59,13 @@ export function checkPayload(payload: BlockPayload): PayloadVerdict {
 export function encodePayload(payload: BlockPayload): Uint8Array {
   const verdict = checkPayload(payload);
   if (!verdict.ok) throw new RangeError(`invalid payload: ${verdict.reason}`);
+  // checkPayload has bounded every header field but the transaction count, so only that
+  // one can be out of its field's range here, and only it needs a name in the error.
   const writer = new ByteWriter()
     .u8(payload.version)
-    .u32(payload.height, 'height')
-    .u64(BigInt(payload.time), 'time')
-    .uint(payload.target, TARGET_BYTES, 'target')
+    .u32(payload.height)
+    .u64(BigInt(payload.time))
+    .uint(payload.target, TARGET_BYTES)
     .u16(payload.transactions.length, 'transaction count');
   for (const tx of payload.transactions) writeTransaction(writer, tx);
   return writer.finish();
@@ -121,10 +123,13 @@ export const FAST_LAYOUT_OFFSET = 48;
 /** The longest miner tag that still leaves room for the largest padding (63 bytes). */
 export const MAX_MINER_TAG_BYTES = MAX_COINBASE_TAG_BYTES - (FAST_LAYOUT_CHUNK - 1);
 
+/** The payload length mod 64 of the fast layout: the 32-byte previous hash brings it to 48. */
+const FAST_LAYOUT_PAYLOAD_REMAINDER = FAST_LAYOUT_OFFSET - HASH_BYTES;
+
 /** Bytes to add to a payload of `payloadLength` bytes to reach the fast layout (0 .. 63). */
 export function fastLayoutPadding(payloadLength: number): number {
-  const remainder = (payloadLength + 32) % FAST_LAYOUT_CHUNK;
-  return (FAST_LAYOUT_OFFSET - remainder + FAST_LAYOUT_CHUNK) % FAST_LAYOUT_CHUNK;
+  const remainder = payloadLength % FAST_LAYOUT_CHUNK;
+  return (FAST_LAYOUT_PAYLOAD_REMAINDER - remainder + FAST_LAYOUT_CHUNK) % FAST_LAYOUT_CHUNK;
 }
 
 /**

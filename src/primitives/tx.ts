@@ -157,10 +157,9 @@ function writeTx(writer: ByteWriter, tx: Transaction | UnsignedTransfer, withSig
     for (const input of tx.inputs) {
       writer.bytes(input.txid, 'txid', TXID_BYTES).u16(input.index, 'output index');
       writer.bytes(input.publicKey, 'public key', PUBLIC_KEY_BYTES);
-      if (withSignatures) {
-        if (!('signature' in input)) throw new TypeError('an unsigned transfer has no signatures to encode');
-        writer.bytes(input.signature, 'signature', SIGNATURE_BYTES);
-      }
+      // Only writeTransaction asks for signatures, after checkTxSyntax has checked that every
+      // input has one of SIGNATURE_BYTES.
+      if (withSignatures && 'signature' in input) writer.bytes(input.signature);
     }
   }
   writeOutputs(writer, tx.outputs);

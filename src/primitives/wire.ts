@@ -31,7 +31,8 @@ export function encodeBlock(block: Block): string {
 
 /** Parses a datagram as JSON: the datagram or a reason. Size is checked before parsing. */
 export function parseJsonDatagram(wire: Uint8Array | string): Decoded<unknown> {
-  const size = typeof wire === 'string' ? Buffer.byteLength(wire) : wire.length;
+  // UTF-8 bytes of a string, the length of bytes.
+  const size = Buffer.byteLength(wire);
   if (size > MAX_DATAGRAM_BYTES) return { ok: false, reason: `datagram is ${size} bytes, over ${MAX_DATAGRAM_BYTES}` };
   if (size === 0) return { ok: false, reason: 'empty datagram' };
   let text: string;
@@ -47,12 +48,15 @@ export function parseJsonDatagram(wire: Uint8Array | string): Decoded<unknown> {
   }
 }
 
+/** True for a parsed JSON object: not null, an array or a primitive. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** Reads a block from an already-parsed JSON value. */
 export function blockFromJson(value: unknown): Decoded<Block> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, reason: 'not a JSON object' };
-  }
-  const fields = value as Record<string, unknown>;
+  if (!isJsonObject(value)) return { ok: false, reason: 'not a JSON object' };
+  const fields = value;
   const { data, previous_hash: previousHash, p_o_w: proofOfWork } = fields;
   if (!('data' in fields)) return { ok: false, reason: 'missing data' };
   if (!('previous_hash' in fields)) return { ok: false, reason: 'missing previous_hash' };
