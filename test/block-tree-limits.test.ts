@@ -148,6 +148,42 @@ describe('the side budget (side-budget)', () => {
   });
 });
 
+describe('the side budget: what it never refuses or evicts', () => {
+  it('never counts a block on the head against the side budget, however large', () => {
+    const tree = newTree({ maxSideBytes: 10 });
+    const main = extend(tree, genesis, 3, 'm');
+    extend(tree, main[1]!, 1, 's', 10); // the side bytes are full
+    const big = new Block(new Uint8Array(11), main[2]!);
+    expect(tree.append(big, 0)).toMatchObject({ ok: true, headChanged: true, evicted: [] });
+    expect(tree.side).toEqual({ blocks: 1, bytes: 10 });
+  });
+
+  it('takes a tie with the head deep in the lowest branch, and evicts the other branches, not its own', () => {
+    const tree = newTree({ maxSideBlocks: 4 });
+    const main = extend(tree, genesis, 5, 'm'); // head at height 5
+    const low = extend(tree, main[0]!, 3, 'low'); // forks at 1: heights 2 to 4
+    const high = extend(tree, main[2]!, 1, 'high'); // forks at 3
+    expect(tree.side.blocks).toBe(4);
+    // Height 5 on the lowest branch: as much work as the head, and no lower fork to make room.
+    const tie = new Block('tie', low[2]!);
+    const verdict = tree.append(tie, 0);
+    expect(verdict).toMatchObject({ ok: true, headChanged: false });
+    expect(verdict.ok && hashes(verdict.evicted)).toEqual(hashesOf(high));
+    for (const block of [...low, tie]) expect(tree.has(block.hashHex())).toBe(true);
+    expect(tree.side.blocks).toBe(4);
+  });
+
+  it('evicts the lowest fork first, whatever order the branches came in', () => {
+    const tree = newTree({ maxSideBlocks: 2 });
+    const main = extend(tree, genesis, 10, 'm');
+    const higher = extend(tree, main[3]!, 1, 'high'); // forks at 4, arrives first
+    const lower = extend(tree, main[1]!, 1, 'low'); // forks at 2
+    const verdict = tree.append(new Block('new', main[5]!), 0);
+    expect(verdict.ok && hashes(verdict.evicted)).toEqual(hashesOf(lower));
+    expect(tree.has(higher[0]!.hashHex())).toBe(true);
+  });
+});
+
 describe('side accounting through reorganisations', () => {
   it('moves blocks between the main chain and the side as the head moves', () => {
     const tree = newTree();
@@ -221,6 +257,8 @@ describe('restoreTree with limits and a prune depth', () => {
     expect(restored.tree!.side.blocks).toBe(1);
     expect(restored.tree!.head.hash).toBe(main[9]!.hashHex());
     expect(restoreTree(blocks, rules).dropped).toEqual([]);
+    expect(new Set([...restored.tree!.entries()].map((entry) => entry.origin))).toEqual(new Set(['disk']));
+    expect(() => restoreTree([], rules)).toThrow(new RangeError('restoreTree needs at least the root block'));
     expect(hashes(restoreTree(blocks, rules, {}, 5).dropped)).toEqual(hashesOf(deep));
   });
 });

@@ -18,6 +18,29 @@ describe('block tree', () => {
     expect(tree.head).toBe(tree.root);
     expect(tree.root.height).toBe(0);
     expect(hashes(tree.mainChain())).toEqual([genesis.hashHex()]);
+    expect(tree.root.origin).toBe('self');
+    expect(new BlockTree(genesis, seedRules(easy), {}, 'disk').root.origin).toBe('disk');
+  });
+
+  it('refuses to start at a block the rules refuse as a genesis, saying why', () => {
+    expect(() => new BlockTree(genesis, seedRules({ target: 1n }))).toThrow(
+      new RangeError('not a genesis block of this network: bad-pow'),
+    );
+  });
+
+  it('records who sent each block (self by default) and walks the chain to any entry, root first', () => {
+    const tree = new BlockTree(genesis, seedRules(easy));
+    const a = child(genesis, 'a');
+    const b = child(a, 'b');
+    const side = child(genesis, 'side');
+    tree.append(a, 0);
+    tree.append(b, 0, { origin: '127.0.0.1:9000' });
+    tree.append(side, 0);
+    expect(tree.get(a.hashHex())!.origin).toBe('self');
+    expect(tree.get(b.hashHex())!.origin).toBe('127.0.0.1:9000');
+    expect(hashes(tree.chainTo(tree.get(b.hashHex())!))).toEqual([genesis, a, b].map((x) => x.hashHex()));
+    expect(hashes(tree.chainTo(tree.get(side.hashHex())!))).toEqual([genesis, side].map((x) => x.hashHex()));
+    expect(hashes(tree.chainTo(tree.root))).toEqual([genesis.hashHex()]);
   });
 
   it('appends children with increasing heights and links them to their parent', () => {

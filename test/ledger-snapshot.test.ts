@@ -203,3 +203,87 @@ describe('Ledger snapshots', () => {
     ).toBe('trailing bytes after the record (1)');
   });
 });
+
+describe('Ledger snapshots: edges', () => {
+  /** `bytes` with its body cut to `length` bytes, resealed. */
+  const cut = (bytes: Uint8Array, length: number): Uint8Array =>
+    resealed(new Uint8Array([...bytes.subarray(0, length), ...new Uint8Array(32)]));
+
+  it('orders the coins of one transaction by output index as a number (output 10 after output 9)', () => {
+    const ledger = new Ledger(TEST_PARAMS, GENESIS_HASH);
+    const tree = new TestTree();
+    let tip = GENESIS_HEX;
+    for (let i = 0; i < 3; i++) {
+      const block = tree.block(tip);
+      ledger.reorganize({ disconnect: [], connect: [block] });
+      tip = block.hash;
+    }
+    const reward = tree.chain(tip)[0]!.payload.transactions[0] as CoinbaseTx;
+    const fanOut = transfer(
+      [{ from: reward, index: 0, key: MINER }],
+      Array.from({ length: 12 }, () => [SUBSIDY / 12n, ALICE] as const),
+    );
+    const block = tree.block(tip, [fanOut], { fees: SUBSIDY - 12n * (SUBSIDY / 12n) });
+    expect(ledger.checkBlock(block, EMPTY_ROUTE).ok).toBe(true);
+    ledger.reorganize({ disconnect: [], connect: [block] });
+    const bytes = encodeSnapshot(ledger);
+    const decoded = decodeSnapshot(bytes, TEST_PARAMS, GENESIS_HASH);
+    if (!decoded.ok) throw new Error(decoded.reason);
+    expect(coinsOf(decoded.value)).toEqual(coinsOf(ledger));
+    // Canonical whatever order the set holds its coins in.
+    const state = ledger.state();
+    const reversed = Ledger.fromState(TEST_PARAMS, GENESIS_HASH, { ...state, coins: [...state.coins].reverse() });
+    expect(encodeSnapshot(reversed)).toEqual(bytes);
+  });
+
+  it('treats a ledger whose tip is not a hash as a programming error', () => {
+    const broken = Ledger.fromState(TEST_PARAMS, GENESIS_HASH, { tip: 'not hex', height: 0, coins: [], undo: [] });
+    expect(() => encodeSnapshot(broken)).toThrow(new RangeError('bad hex not hex'));
+  });
+
+  it('needs the header and the undo record count: one byte less is too short', () => {
+    const empty = encodeSnapshot(new Ledger(TEST_PARAMS, GENESIS_HASH));
+    expect(reasonOf(empty)).toBe('accepted');
+    expect(reasonOf(cut(empty, empty.length - 34))).toBe(`snapshot is ${empty.length - 2} bytes, too short to be one`);
+  });
+
+  it('checks the coin count against the bytes left at the edge, and reads the undo record count after the coins', () => {
+    const ledger = sampleLedger();
+    const bytes = encodeSnapshot(ledger);
+    const undoAt = COINS_AT + ledger.size * COIN_RECORD_BYTES;
+    expect(reasonOf(cut(bytes, undoAt))).toBe('undo record count: needs 2 bytes, only 0 left');
+    const left = bytes.length - 32 - COINS_AT;
+    const count = Math.floor(left / COIN_RECORD_BYTES) + 1;
+    expect(reasonOf(edited(bytes, (v) => v.setUint32(COUNT_AT, count)))).toBe(
+      `coin count ${count} needs ${count * COIN_RECORD_BYTES} bytes, only ${left} left`,
+    );
+  });
+
+  it('accepts coins adding up to exactly MAX_MONEY', () => {
+    const ledger = sampleLedger();
+    const first = [...ledger.state().coins].sort()[0]!;
+    const others = ledger.supply() - first[1].amount;
+    const bytes = edited(encodeSnapshot(ledger), (v) => v.setBigUint64(COINS_AT + AMOUNT_IN_COIN, MAX_MONEY - others));
+    const decoded = decodeSnapshot(bytes, TEST_PARAMS, GENESIS_HASH);
+    expect(decoded.ok && decoded.value.supply()).toBe(MAX_MONEY);
+  });
+
+  it('names the undo record field that is cut short, checks the spent count against the bytes left, and names a bad spent coin', () => {
+    const ledger = sampleLedger();
+    const bytes = encodeSnapshot(ledger);
+    const first = COINS_AT + ledger.size * COIN_RECORD_BYTES + 2;
+    expect(reasonOf(cut(bytes, first))).toBe('undo record 0 hash: needs 32 bytes, only 0 left');
+    expect(reasonOf(cut(bytes, first + 32))).toBe('undo record 0 parent hash: needs 32 bytes, only 0 left');
+    expect(reasonOf(cut(bytes, first + 64))).toBe('undo record 0 height: needs 4 bytes, only 0 left');
+    expect(reasonOf(cut(bytes, first + 68))).toBe('undo record 0 spent count: needs 4 bytes, only 0 left');
+    const left = bytes.length - 32 - (first + 72);
+    const spent = Math.floor(left / COIN_RECORD_BYTES) + 1;
+    expect(reasonOf(edited(bytes, (v) => v.setUint32(first + 68, spent)))).toBe(
+      `undo record 0: spent count ${spent} needs ${spent * COIN_RECORD_BYTES} bytes, only ${left} left`,
+    );
+    // Record 1 (height 4) spends one coin.
+    expect(reasonOf(edited(bytes, (v) => v.setUint32(first + 72 + 72 + HEIGHT_IN_COIN, 0)))).toBe(
+      'undo record 1 coin 0: height must be 1 to 4, got 0',
+    );
+  });
+});

@@ -93,17 +93,87 @@ describe('Mempool: following the ledger', () => {
     expect(pool.has(hexTxid(fanOut))).toBe(true);
   });
 
-  it('trims to its limits after a reorganisation, lowest fee rate first', () => {
+  it('trims to its limits after a reorganisation, lowest fee rate first (returned transfers are not refused for fullness)', () => {
     const { ledger, tree, spend, extend } = poolFixture();
     const pool = new Mempool({ maxCount: 2 });
     const fork = ledger.tip;
-    const txs = [2_000n, 500n, 1_000n].map((fee, i) => spend(i, fee));
-    const main = tree.block(fork, txs, { fees: 3_500n });
+    const txs = [2_000n, 500n, 1_000n, 400n].map((fee, i) => spend(i, fee));
+    const main = tree.block(fork, txs, { fees: 3_900n });
     extend(main);
     const f1 = tree.block(fork, [], { tag: 'fork' });
     const f2 = tree.block(f1.hash);
     const update = pool.follow(ledger.reorganize(tree.route(ledger.tip, f2.hash)), ledger);
-    expect(update).toEqual({ confirmed: [], dropped: [hexTxid(txs[1]!)], restored: 2 });
+    expect(update).toEqual({ confirmed: [], dropped: ids([txs[3]!, txs[1]!]), restored: 2 });
     expect([...pool.entries()].map((entry) => entry.txid)).toEqual(ids([txs[0]!, txs[2]!]));
+  });
+
+  /** A reorganisation to a fork without `main`'s transfers, which come back to `pool`. */
+  function returnAll(txs: TransferTx[], fees: bigint, pool: Mempool, fixture = poolFixture()) {
+    const { ledger, tree, extend } = fixture;
+    const fork = ledger.tip;
+    extend(tree.block(fork, txs, { fees }));
+    const f1 = tree.block(fork, [], { tag: 'fork' });
+    const f2 = tree.block(f1.hash);
+    return pool.follow(ledger.reorganize(tree.route(ledger.tip, f2.hash)), ledger);
+  }
+
+  it('trims to maxBytes after a reorganisation, keeping a pool at exactly the limit', () => {
+    const fixture = poolFixture();
+    const pool = new Mempool({ maxBytes: 2 * 163 });
+    const txs = [2_000n, 500n, 1_000n].map((fee, i) => fixture.spend(i, fee));
+    expect(returnAll(txs, 3_500n, pool, fixture)).toEqual({ confirmed: [], dropped: ids([txs[1]!]), restored: 2 });
+    expect(pool.bytes).toBe(2 * 163);
+  });
+
+  it('trims the newest of equal fee rates first', () => {
+    const fixture = poolFixture();
+    const pool = new Mempool({ maxCount: 2 });
+    const txs = [0, 1, 2].map((i) => fixture.spend(i, FEE));
+    expect(returnAll(txs, 3n * FEE, pool, fixture)).toEqual({ confirmed: [], dropped: ids([txs[2]!]), restored: 2 });
+  });
+
+  it('trims an entry evicted with its parent once', () => {
+    const fixture = poolFixture();
+    const { spend } = fixture;
+    const pool = new Mempool({ maxCount: 1 });
+    // Per byte: the parent pays 1 (1.5 with its child), the child 2, then 3 and 4.
+    const parent = spend(0, 163n);
+    const child = transfer([{ from: parent, index: 0, key: BOB }], [[parent.outputs[0]!.amount - 326n, CAROL]]);
+    const [three, four] = [spend(1, 489n), spend(2, 652n)];
+    expect(returnAll([parent, child, three, four], 1_630n, pool, fixture)).toEqual({
+      confirmed: [],
+      dropped: ids([child, parent, three]),
+      restored: 1,
+    });
+    expect([...pool.entries()].map((entry) => entry.txid)).toEqual(ids([four]));
+    expect(pool.bytes).toBe(163);
+  });
+
+  it('re-admits the old entries after the returned ones, trimming rather than refusing them for fullness', () => {
+    const fixture = poolFixture();
+    const { ledger, spend } = fixture;
+    const pool = new Mempool({ maxCount: 2 });
+    // The pool holds a parent at 1/byte and its child at 9/byte (5/byte together).
+    const parent = spend(0, 163n);
+    const child = transfer([{ from: parent, index: 0, key: BOB }], [[parent.outputs[0]!.amount - 1_467n, CAROL]]);
+    ok(pool.add(parent, ledger));
+    ok(pool.add(child, ledger));
+    // Two transfers come back at 2 and 6 per byte: the one at 2 goes first, then the parent with its child.
+    const [two, six] = [spend(1, 326n), spend(2, 978n)];
+    expect(returnAll([two, six], 1_304n, pool, fixture)).toEqual({
+      confirmed: [],
+      dropped: ids([two, child, parent]),
+      restored: 1,
+    });
+    expect([...pool.entries()].map((entry) => entry.txid)).toEqual(ids([six]));
+  });
+
+  it('onReorganized alone confirms nothing: it rebuilds the pool against the ledger', () => {
+    const { ledger, spend } = poolFixture();
+    const pool = new Mempool();
+    const tx = spend(0, FEE);
+    ok(pool.add(tx, ledger));
+    expect(pool.onReorganized([], ledger)).toEqual({ confirmed: [], dropped: [], restored: 0 });
+    expect([...pool.entries()].map((entry) => entry.txid)).toEqual(ids([tx]));
   });
 });

@@ -57,6 +57,34 @@ describe('Mempool.select', () => {
     expect(pool.select(ONE_OUT_BYTES - 1, ledger, next)).toEqual({ transactions: [], fees: 0n, bytes: 0 });
   });
 
+  it('takes equal fee rates in arrival order', () => {
+    const { ledger, spend } = poolFixture();
+    const pool = new Mempool();
+    const txs = [0, 1, 2, 3, 4, 5, 6].map((i) => spend(i, feeAt(2)));
+    for (const tx of txs) ok(pool.add(tx, ledger));
+    const next = ledger.height + 1;
+    expect(ids(pool.select(10_000, ledger, next).transactions)).toEqual(ids(txs));
+    expect(ids(pool.select(3 * ONE_OUT_BYTES, ledger, next).transactions)).toEqual(ids(txs.slice(0, 3)));
+  });
+
+  it('orders by fee per byte, not by fee', () => {
+    const { ledger, spend, fanOut, amount } = poolFixture();
+    const pool = new Mempool();
+    // 3/byte on 163 bytes; 2.9/byte on 191 bytes (a larger fee).
+    const dense = spend(0, feeAt(3));
+    const wide = transfer(
+      [{ from: fanOut, index: 1, key: KEYS[1]! }],
+      [
+        [1_000n, BOB],
+        [amount - 1_000n - 554n, CAROL],
+      ],
+    );
+    expect(encodeTx(wide).length).toBe(191);
+    ok(pool.add(wide, ledger));
+    ok(pool.add(dense, ledger));
+    expect(ids(pool.select(10_000, ledger, ledger.height + 1).transactions)).toEqual(ids([dense, wide]));
+  });
+
   it('counts a child with its parent (child pays for parent) and puts the parent first', () => {
     const { ledger, spend } = poolFixture();
     const pool = new Mempool();

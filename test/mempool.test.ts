@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Mempool, type AddVerdict, type LedgerView, type MempoolLimits } from '../src/consensus/ledger/mempool.js';
+import type { Coin } from '../src/consensus/ledger/coins.js';
 import { transferBudget } from '../src/consensus/ledger/template.js';
+import { bytesToHex } from '../src/primitives/bytes.js';
 import { signMessage } from '../src/primitives/keys.js';
+import { MAX_MONEY } from '../src/primitives/params.js';
 import { encodeTx, signatureDigest, txid, type TransferTx } from '../src/primitives/tx.js';
-import { GENESIS_HASH, MINER, hexTxid, transfer } from './helpers/ledger-chain.js';
+import { GENESIS_HASH, MINER, hashOf, hexTxid, transfer } from './helpers/ledger-chain.js';
 import { ALICE, BOB, CAROL, poolFixture } from './helpers/mempool-fixture.js';
 
 /** Fee of a one-input, one-output transfer at `rate` base units per byte (163 bytes). */
@@ -17,6 +20,8 @@ function added(verdict: AddVerdict): string[] {
   if (!verdict.ok) throw new Error(`${verdict.reason}: ${verdict.detail}`);
   return verdict.evicted;
 }
+
+const ids = (txs: TransferTx[]): string[] => txs.map(hexTxid);
 
 function setup(limits: MempoolLimits = {}) {
   const fixture = poolFixture();
@@ -192,10 +197,10 @@ describe('Mempool: admission', () => {
 
 describe('Mempool: limits', () => {
   it('refuses limits that are not positive integers, and a negative minimum fee rate', () => {
-    expect(() => new Mempool({ maxCount: 0 })).toThrow(RangeError);
+    expect(() => new Mempool({ maxCount: 0 })).toThrow(new RangeError('maxCount must be a positive integer, got 0'));
     expect(() => new Mempool({ maxBytes: 1.5 })).toThrow(RangeError);
     expect(() => new Mempool({ maxAncestors: -1 })).toThrow(RangeError);
-    expect(() => new Mempool({ minFeeRate: -1n })).toThrow(RangeError);
+    expect(() => new Mempool({ minFeeRate: -1n })).toThrow(new RangeError('minFeeRate must be >= 0, got -1'));
     expect(new Mempool({ minFeeRate: 0n, maxCount: 1 }).limits).toMatchObject({ minFeeRate: 0n, maxCount: 1 });
   });
 });
@@ -266,8 +271,9 @@ describe('Mempool: limits and eviction', () => {
 
   it('holds maxBytes bytes (at the edge)', () => {
     const { ledger, pool, spend } = setup({ maxBytes: 2 * ONE_OUT_BYTES });
-    added(pool.add(spend(0, feeAt(1)), ledger));
-    added(pool.add(spend(1, feeAt(2)), ledger));
+    added(pool.add(spend(0, feeAt(2)), ledger));
+    // It fits exactly: taken although it pays less than the pool's lowest.
+    added(pool.add(spend(1, feeAt(1)), ledger));
     expect(pool.bytes).toBe(2 * ONE_OUT_BYTES);
     expect(reason(pool.precheck(spend(2, feeAt(1)), ledger))).toMatch(/^pool-full:/);
     expect(added(pool.add(spend(2, feeAt(3)), ledger))).toHaveLength(1);
@@ -307,5 +313,122 @@ describe('Mempool: limits and eviction', () => {
       "pool-full: fee rate 2.000/byte does not beat the pool's lowest (3.000/byte)",
     );
     expect(added(pool.add(spend(2, feeAt(4)), ledger))).toEqual([hexTxid(other)]);
+  });
+});
+
+describe('Mempool: inputs and eviction details', () => {
+  it('refuses inputs adding up to more than MAX_MONEY, and takes them at exactly MAX_MONEY', () => {
+    const { ledger, pool } = setup();
+    const coins = new Map<string, Coin>();
+    const view: LedgerView = {
+      params: ledger.params,
+      genesisHash: ledger.genesisHash,
+      signatures: ledger.signatures,
+      height: ledger.height,
+      coinAt: (key) => coins.get(key),
+    };
+    const [first, second] = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)];
+    const put = (from: Uint8Array, amount: bigint) =>
+      coins.set(`${bytesToHex(from)}:0`, { amount, keyHash: hashOf(ALICE), height: 1, coinbase: false });
+    const spendBoth = transfer(
+      [
+        { from: first, index: 0, key: ALICE },
+        { from: second, index: 0, key: ALICE },
+      ],
+      [[MAX_MONEY - 1_000n, BOB]],
+    );
+    put(first, MAX_MONEY - 1n);
+    put(second, 1n);
+    expect(pool.precheck(spendBoth, view)).toMatchObject({ ok: true, fee: 1_000n });
+    put(second, 2n);
+    expect(reason(pool.precheck(spendBoth, view))).toBe(
+      `malformed: inputs add up to more than MAX_MONEY (${MAX_MONEY})`,
+    );
+  });
+
+  it('among entries of equal fee rate, evicts the newest', () => {
+    const { ledger, pool, spend } = setup({ maxCount: 2 });
+    const [older, newer] = [spend(0, feeAt(1)), spend(1, feeAt(1))];
+    added(pool.add(older, ledger));
+    added(pool.add(newer, ledger));
+    expect(added(pool.add(spend(2, feeAt(2)), ledger))).toEqual([hexTxid(newer)]);
+    expect(pool.has(hexTxid(older))).toBe(true);
+  });
+
+  it('refuses a newcomer whose rate only equals the score of the entry it would evict', () => {
+    const { ledger, pool, spend } = setup({ maxCount: 2 });
+    const parent = spend(0, feeAt(1));
+    added(pool.add(parent, ledger));
+    added(pool.add(spend(1, feeAt(3)), ledger));
+    // The pool's lowest is its own parent (1/byte), which it cannot evict; the other pays 3.
+    const child = transfer([{ from: parent, index: 0, key: BOB }], [[parent.outputs[0]!.amount - feeAt(3), CAROL]]);
+    expect(reason(pool.add(child, ledger))).toBe(
+      'pool-full: fee rate 3.000/byte does not beat the entries it would evict',
+    );
+    expect(pool.size).toBe(2);
+  });
+
+  it('counts a descendant of two evicted entries once, and evicts on until the newcomer fits', () => {
+    // A (1/byte) and B (2/byte) are both spent by D (3/byte); E pays 2.8/byte. The pool is full in bytes.
+    const { ledger, spend, amount, fanOut } = setup();
+    const a = spend(0, 163n);
+    const b = spend(1, 326n);
+    const d = transfer(
+      [
+        { from: a, index: 0, key: BOB },
+        { from: b, index: 0, key: BOB },
+      ],
+      [[a.outputs[0]!.amount + b.outputs[0]!.amount - 879n, CAROL]],
+    );
+    const e = spend(2, 457n);
+    expect(encodeTx(d).length).toBe(293);
+    const pool = new Mempool({ maxBytes: 3 * ONE_OUT_BYTES + 293 });
+    for (const tx of [a, b, d, e]) added(pool.add(tx, ledger));
+    // 639 bytes at 3/byte: A goes with D, then B (D already counted), and E too for the bytes.
+    const wide = transfer(
+      [{ from: fanOut, index: 3, key: ALICE }],
+      Array.from({ length: 18 }, () => [(amount - 1_917n) / 18n, BOB] as const),
+    );
+    expect(encodeTx(wide).length).toBe(639);
+    expect(added(pool.add(wide, ledger))).toEqual(ids([e, d, b, a]));
+    expect([pool.size, pool.bytes]).toEqual([1, 639]);
+  });
+
+  it('after dropping a child, its ancestors count it no more: descendants, package rate, its spent outpoint', () => {
+    const { ledger, tree, spend, fanOut, amount, extend } = setup();
+    const pool = new Mempool({ maxCount: 3, maxDescendants: 3 });
+    // P: 191 bytes at 1/byte, two outputs; C1 spends the first at 9/byte; C2 the second and a fan-out coin.
+    const p = transfer(
+      [{ from: fanOut, index: 0, key: ALICE }],
+      [
+        [1_000_000n, BOB],
+        [amount - 1_000_000n - 191n, BOB],
+      ],
+    );
+    const c1 = transfer([{ from: p, index: 0, key: BOB }], [[1_000_000n - feeAt(9), CAROL]]);
+    const c2 = transfer(
+      [
+        { from: p, index: 1, key: BOB },
+        { from: fanOut, index: 1, key: ALICE },
+      ],
+      [[amount - 1_000_000n - 191n + amount - 293n, CAROL]],
+    );
+    for (const tx of [p, c1, c2]) added(pool.add(tx, ledger));
+    // A block spends C2's fan-out coin elsewhere: C2 leaves, P and C1 stay.
+    const rival = spend(1, 1_000n, CAROL);
+    const block = tree.block(ledger.tip, [rival], { fees: 1_000n });
+    extend(block);
+    expect(pool.onBlockConnected(block.payload)).toEqual({ confirmed: [], dropped: [hexTxid(c2)], restored: 0 });
+    // P counts two descendants again (itself and C1): a grandchild through C1 is the third.
+    const grandchild = transfer([{ from: c1, index: 0, key: CAROL }], [[1_000_000n - feeAt(20), ALICE]]);
+    expect(pool.precheck(grandchild, ledger)).toMatchObject({ ok: true });
+    // P's second output is free again.
+    const again = transfer([{ from: p, index: 1, key: BOB }], [[amount - 1_000_000n - 1_000n, CAROL]]);
+    expect(pool.precheck(again, ledger)).toMatchObject({ ok: true });
+    // Full again: the lowest score is P with C1 alone, (191 + 1467) / (191 + 163) per byte.
+    added(pool.add(spend(2, feeAt(7)), ledger));
+    expect(reason(pool.precheck(spend(3, feeAt(1)), ledger))).toBe(
+      `pool-full: fee rate 1.000/byte does not beat the pool's lowest (${(1658 / 354).toFixed(3)}/byte)`,
+    );
   });
 });

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { Block } from '../src/primitives/block.js';
 import { DEFAULT_PARAMS, type NetworkParams, encodeParams } from '../src/primitives/params.js';
-import { type BlockPayload, encodePayload } from '../src/primitives/payload.js';
+import { type BlockPayload, decodePayload, encodePayload } from '../src/primitives/payload.js';
 import { workForTarget } from '../src/primitives/target.js';
 import { asertTarget, powchainSchedule } from '../src/consensus/asert.js';
 import { BlockTree } from '../src/consensus/block-tree.js';
 import { rulesForGenesis } from '../src/consensus/rules/index.js';
-import { MAX_FUTURE_MS, type PowchainRules, powchainRules } from '../src/consensus/rules/powchain.js';
+import {
+  MAX_FUTURE_MS,
+  type PowchainFacts,
+  type PowchainRules,
+  powchainRules,
+} from '../src/consensus/rules/powchain.js';
+import type { ChainLink } from '../src/consensus/rules/rules.js';
 
 const T0 = 1_800_000_000_000;
 const params: NetworkParams = {
@@ -195,6 +201,40 @@ describe('the powchain network: validity of a block', () => {
     chain.append(a, T0 + 1_000);
     expect(chain.append(b, T0 + 1_000)).toMatchObject({ ok: true, headChanged: false });
     expect(chain.head.hash).toBe(a.hashHex());
+  });
+
+  it('takes the median time past over exactly the last 11 blocks', () => {
+    const work = workForTarget(params.initialTarget);
+    // Heights 1 to 11 at T0 + 1 s .. T0 + 11 s; the root (a 12th block back) claims a late time.
+    let link: ChainLink = {
+      block: genesis,
+      height: 0,
+      parent: undefined,
+      facts: { target: params.initialTarget, work, time: T0 + 100_000 } as PowchainFacts,
+      chainWork: work,
+    };
+    for (let height = 1; height <= 11; height++) {
+      const facts = { target: params.initialTarget, work, time: T0 + height * 1_000 } as PowchainFacts;
+      link = { block: genesis, height, parent: link, facts, chainWork: link.chainWork + work };
+    }
+    const template = rules().template(link, 0, 'tag');
+    const payload = decodePayload(template.data, params.maxBlockBytes);
+    expect(payload.ok && payload.value.time).toBe(T0 + 6_001);
+  });
+
+  it('decodes a block once while it is among the 4,096 most recently used, and again after', () => {
+    const chain = rules();
+    const kept = new Block('not a payload');
+    const first = chain.payloadOf(kept);
+    expect(first).toEqual({ ok: false, reason: expect.any(String) });
+    const others = Array.from({ length: 4_095 }, () => new Block('not a payload'));
+    const firstOfOthers = chain.payloadOf(others[0]!);
+    for (const block of others.slice(1)) chain.payloadOf(block);
+    // Full: using `kept` again makes others[0] the least recently used, which the next one pushes out.
+    expect(chain.payloadOf(kept)).toBe(first);
+    chain.payloadOf(new Block('not a payload'));
+    expect(chain.payloadOf(kept)).toBe(first);
+    expect(chain.payloadOf(others[0]!)).not.toBe(firstOfOthers);
   });
 
   it('builds templates that its own checks accept, with the miner tag readable back', () => {

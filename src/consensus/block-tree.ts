@@ -155,9 +155,9 @@ export class BlockTree {
 
   /** The path from `tip` back to the root, root first. */
   chainTo(tip: TreeEntry): TreeEntry[] {
-    const chain: TreeEntry[] = new Array<TreeEntry>(tip.height + 1);
-    for (let entry: TreeEntry | undefined = tip; entry; entry = entry.parent) chain[entry.height] = entry;
-    return chain;
+    const chain: TreeEntry[] = [];
+    for (let entry: TreeEntry | undefined = tip; entry; entry = entry.parent) chain.push(entry);
+    return chain.reverse();
   }
 
   /** Every entry, in the order it was accepted (parents before children). */
@@ -224,7 +224,7 @@ export class BlockTree {
    */
   prune(depth: number): TreeEntry[] {
     const floor = this.#head.height - depth;
-    if (floor > this.#pruneFloor) this.#pruneFloor = floor;
+    this.#pruneFloor = Math.max(this.#pruneFloor, floor);
     const removed: TreeEntry[] = [];
     for (const root of [...this.#sideRoots]) {
       if (root.height - 1 < floor) removed.push(...this.#removeBranch(root));
@@ -261,9 +261,9 @@ export class BlockTree {
    * the budget cannot make room for it without evicting its own branch or newer forks.
    */
   #wouldExceedSideBudget(block: Block, parent: TreeEntry, facts: BlockFacts, forkHeight: number): boolean {
-    if (parent === this.#head || parent.chainWork + facts.work >= this.#head.chainWork) return false;
+    // (A block on the head has more work than it: every block's work is positive.)
+    if (parent.chainWork + facts.work >= this.#head.chainWork) return false;
     const size = block.data.length;
-    if (!this.#overBudget(size, 1)) return false;
     let freeBytes = 0;
     let freeBlocks = 0;
     for (const root of this.#sideRoots) {
@@ -277,7 +277,6 @@ export class BlockTree {
   }
 
   #enforceSideBudget(keep: TreeEntry | undefined): TreeEntry[] {
-    if (!this.#overBudget(0, 0)) return [];
     const keepRoot = keep && !this.isMain(keep) ? this.#sideRootOf(keep) : undefined;
     // Lowest fork first; among equal forks, the one accepted first.
     const victims = [...this.#sideRoots].filter((root) => root !== keepRoot).sort((a, b) => a.height - b.height);

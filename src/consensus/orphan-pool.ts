@@ -92,10 +92,8 @@ export class OrphanPool {
   missingAncestor(hash: string): string | undefined {
     let orphan = this.#byHash.get(hash);
     if (!orphan) return undefined;
-    // Bounded by the pool size, so this loop ends even on a (impossible) cycle.
-    for (let steps = 0; steps < this.#byHash.size; steps++) {
-      const parent = this.#byHash.get(orphan.parent);
-      if (!parent) return orphan.parent;
+    // It ends: a block's hash commits to its parent's hash, so orphans cannot form a cycle.
+    for (let parent = this.#byHash.get(orphan.parent); parent; parent = this.#byHash.get(orphan.parent)) {
       orphan = parent;
     }
     return orphan.parent;

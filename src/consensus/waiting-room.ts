@@ -23,7 +23,6 @@ export class WaitingRoom {
   readonly maxPerSender: number;
   // Map keeps insertion order: the first entry waited longest.
   readonly #waiting = new Map<string, Waiting>();
-  readonly #perSender = new Map<string, number>();
   #bytes = 0;
 
   constructor(limits: WaitingRoomLimits = {}) {
@@ -43,9 +42,8 @@ export class WaitingRoom {
   /** Keeps `block` for a later try; false when it is already here or its sender has its share. */
   add(block: Block, sender: string): boolean {
     const hash = block.hashHex();
-    if (this.#waiting.has(hash) || (this.#perSender.get(sender) ?? 0) >= this.maxPerSender) return false;
+    if (this.#waiting.has(hash) || this.#countFrom(sender) >= this.maxPerSender) return false;
     this.#waiting.set(hash, { block, sender });
-    this.#perSender.set(sender, (this.#perSender.get(sender) ?? 0) + 1);
     this.#bytes += block.data.length;
     while (this.#waiting.size > this.maxBlocks || this.#bytes > this.maxBytes) {
       this.#remove(this.#waiting.keys().next().value!);
@@ -57,17 +55,20 @@ export class WaitingRoom {
   takeAll(): Waiting[] {
     const all = [...this.#waiting.values()];
     this.#waiting.clear();
-    this.#perSender.clear();
     this.#bytes = 0;
     return all;
+  }
+
+  /** Blocks waiting from `sender`: counted, not indexed (the room holds a few dozen). */
+  #countFrom(sender: string): number {
+    let count = 0;
+    for (const waiting of this.#waiting.values()) if (waiting.sender === sender) count++;
+    return count;
   }
 
   #remove(hash: string): void {
     const waiting = this.#waiting.get(hash)!;
     this.#waiting.delete(hash);
     this.#bytes -= waiting.block.data.length;
-    const count = this.#perSender.get(waiting.sender)! - 1;
-    if (count === 0) this.#perSender.delete(waiting.sender);
-    else this.#perSender.set(waiting.sender, count);
   }
 }

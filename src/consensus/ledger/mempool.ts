@@ -132,17 +132,31 @@ const refusal = (reason: MempoolRefusalReason, detail: string): MempoolRefusal =
 const evictionScore = (node: PoolNode): number =>
   Math.max(node.feeRate, Number(node.descendantFee) / node.descendantBytes);
 
-/** Every pool ancestor of a transaction whose pool parents are `parents`; stops early past `limit`. */
-function ancestorsOf(parents: Iterable<PoolNode>, limit = Infinity): Set<PoolNode> {
+/**
+ * Every pool ancestor of a transaction whose pool parents are `parents`, or undefined as
+ * soon as there are more than `limit` (the walk stops there).
+ */
+function ancestorsWithin(parents: Iterable<PoolNode>, limit: number): Set<PoolNode> | undefined {
   const found = new Set<PoolNode>();
   const stack = [...parents];
-  while (stack.length > 0 && found.size <= limit) {
+  while (stack.length > 0) {
     const node = stack.pop()!;
     if (found.has(node)) continue;
     found.add(node);
+    if (found.size > limit) return undefined;
     for (const parent of node.parents) stack.push(parent);
   }
   return found;
+}
+
+/** Every pool ancestor of a transaction whose pool parents are `parents`. */
+const ancestorsOf = (parents: Iterable<PoolNode>): Set<PoolNode> => ancestorsWithin(parents, Infinity)!;
+
+/** The lowest eviction score among `nodes` (Infinity for none). */
+function lowestScore(nodes: Iterable<PoolNode>): number {
+  let lowest = Infinity;
+  for (const node of nodes) lowest = Math.min(lowest, evictionScore(node));
+  return lowest;
 }
 
 function descendantsOf(node: PoolNode): Set<PoolNode> {
@@ -265,12 +279,12 @@ export class Mempool {
     this.#spends.clear();
     this.#bytes = 0;
     this.#lowestScore = undefined;
-    const returnedIds: string[] = [];
+    const returnedIds = new Set<string>();
     for (const tx of returned) {
       const verdict = this.#evaluate(tx, ledger, { pending: undefined, ignoreFullness: true });
       if (verdict.ok) {
         this.#insert(verdict);
-        returnedIds.push(verdict.txid);
+        returnedIds.add(verdict.txid);
       }
     }
     const dropped: string[] = [];
@@ -280,7 +294,7 @@ export class Mempool {
       else dropped.push(node.txid);
     }
     dropped.push(...this.#trim());
-    const restored = returnedIds.filter((id) => this.#entries.has(id)).length;
+    const restored = [...returnedIds].filter((id) => this.#entries.has(id)).length;
     return { confirmed: [], dropped, restored };
   }
 
@@ -297,9 +311,10 @@ export class Mempool {
     }
     const before = new Set(this.#entries.keys());
     const update = this.onReorganized(change.returned, ledger);
+    // Coinbases are counted too: no pool transfer has a coinbase's txid.
     const inConnected = new Set<string>();
     for (const payload of change.connected) {
-      for (const tx of payload.transactions) if (tx.kind === 'transfer') inConnected.add(bytesToHex(txid(tx)));
+      for (const tx of payload.transactions) inConnected.add(bytesToHex(txid(tx)));
     }
     const confirmed = update.dropped.filter((id) => inConnected.has(id) && before.has(id));
     const dropped = update.dropped.filter((id) => !inConnected.has(id) || !before.has(id));
@@ -314,9 +329,9 @@ export class Mempool {
    */
   select(maxBytes: number, ledger: LedgerView, height: number): Selection {
     const chosen = new Set<PoolNode>();
-    const excluded = new Set<PoolNode>();
-    const version = new Map<PoolNode, number>();
-    type Candidate = { node: PoolNode; members: PoolNode[]; fee: bigint; bytes: number; rate: number; version: number };
+    type Candidate = { node: PoolNode; members: PoolNode[]; fee: bigint; bytes: number; rate: number };
+    /** Each entry's newest candidate: an older one in the heap is stale. */
+    const latest = new Map<PoolNode, Candidate>();
     const heap = new MaxHeap<Candidate>(
       (a, b) => a.rate > b.rate || (a.rate === b.rate && a.node.sequence < b.node.sequence),
     );
@@ -329,9 +344,9 @@ export class Mempool {
         fee += member.fee;
         bytes += member.bytes;
       }
-      const next = (version.get(node) ?? 0) + 1;
-      version.set(node, next);
-      heap.push({ node, members, fee, bytes, rate: Number(fee) / bytes, version: next });
+      const candidate: Candidate = { node, members, fee, bytes, rate: Number(fee) / bytes };
+      latest.set(node, candidate);
+      heap.push(candidate);
     };
     for (const node of this.#entries.values()) consider(node);
 
@@ -341,17 +356,11 @@ export class Mempool {
     while (heap.size > 0) {
       const candidate = heap.pop()!;
       const { node, members } = candidate;
-      if (candidate.version !== version.get(node) || chosen.has(node) || excluded.has(node)) continue;
-      if (members.some((member) => excluded.has(member))) {
-        excluded.add(node);
-        continue;
-      }
+      if (latest.get(node) !== candidate || chosen.has(node)) continue;
       if (used + candidate.bytes > maxBytes) continue;
-      const stale = members.find((member) => !this.#spendableAt(member, ledger, height));
-      if (stale) {
-        for (const gone of [stale, ...descendantsOf(stale)]) excluded.add(gone);
-        continue;
-      }
+      // A package with a member the ledger cannot spend at `height` is passed over; so is
+      // every package of that member's descendants, since each holds the member too.
+      if (!members.every((member) => this.#spendableAt(member, ledger, height))) continue;
       members.sort(bySequence);
       const affected = new Set<PoolNode>();
       for (const member of members) {
@@ -361,7 +370,8 @@ export class Mempool {
         used += member.bytes;
         for (const descendant of descendantsOf(member)) affected.add(descendant);
       }
-      for (const descendant of affected) if (!chosen.has(descendant) && !excluded.has(descendant)) consider(descendant);
+      // The members are among them: chosen now, their new candidates are skipped.
+      for (const descendant of affected) consider(descendant);
     }
     return { transactions, fees, bytes: used };
   }
@@ -396,7 +406,7 @@ export class Mempool {
     if (bytes > maxTxBytes) return refusal('too-large', `transaction is ${bytes} bytes, at most ${maxTxBytes}`);
     const id = bytesToHex(txid(tx));
     if (this.#entries.has(id)) return refusal('already-known', `transaction ${id} is in the pool`);
-    for (let index = 0; index < tx.outputs.length; index++) {
+    for (const index of tx.outputs.keys()) {
       if (ledger.coinAt(outpointKey(id, index))) {
         return refusal('already-confirmed', `transaction ${id} has unspent outputs in the chain`);
       }
@@ -449,8 +459,8 @@ export class Mempool {
     }
 
     const { maxAncestors, maxDescendants } = this.limits;
-    const ancestors = ancestorsOf(parents, maxAncestors);
-    if (ancestors.size + 1 > maxAncestors) {
+    const ancestors = ancestorsWithin(parents, maxAncestors - 1);
+    if (!ancestors) {
       return refusal('too-long-chain', `more than ${maxAncestors - 1} unconfirmed ancestors`);
     }
     for (const ancestor of ancestors) {
@@ -478,12 +488,7 @@ export class Mempool {
   }
 
   #lowest(): number {
-    if (this.#lowestScore === undefined) {
-      let lowest = Infinity;
-      for (const node of this.#entries.values()) lowest = Math.min(lowest, evictionScore(node));
-      this.#lowestScore = lowest;
-    }
-    return this.#lowestScore;
+    return (this.#lowestScore ??= lowestScore(this.#entries.values()));
   }
 
   /**
@@ -502,8 +507,8 @@ export class Mempool {
       for (const node of this.#entries.values()) {
         if (victims.has(node) || candidate.ancestors.has(node)) continue;
         const score = evictionScore(node);
-        // Among equal scores the newest goes: the first seen stays.
-        if (score < worstScore || (score === worstScore && worst !== undefined && node.sequence > worst.sequence)) {
+        // Entries come in arrival order: among equal scores the newest goes, the first seen stays.
+        if (score <= worstScore) {
           worst = node;
           worstScore = score;
         }
@@ -522,7 +527,6 @@ export class Mempool {
   /** Evicts the lowest scores, each with its descendants, until the pool is within its limits. */
   #trim(): string[] {
     const over = (): boolean => this.#entries.size > this.limits.maxCount || this.#bytes > this.limits.maxBytes;
-    if (!over()) return [];
     const order = [...this.#entries.values()].sort(
       (a, b) => evictionScore(a) - evictionScore(b) || b.sequence - a.sequence,
     );
@@ -578,10 +582,8 @@ export class Mempool {
     }
     for (const parent of node.parents) parent.children.delete(node);
     for (const child of node.children) child.parents.delete(node);
-    for (const input of node.tx.inputs) {
-      const key = outpointKey(bytesToHex(input.txid), input.index);
-      if (this.#spends.get(key) === node) this.#spends.delete(key);
-    }
+    // Each input's outpoint is spent by this entry alone (a conflict is refused).
+    for (const input of node.tx.inputs) this.#spends.delete(outpointKey(bytesToHex(input.txid), input.index));
     this.#entries.delete(node.txid);
     this.#bytes -= node.bytes;
     this.#lowestScore = undefined;

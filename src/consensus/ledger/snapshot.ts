@@ -21,8 +21,20 @@ export const SNAPSHOT_MAGIC: Uint8Array = new Uint8Array([...new TextEncoder().e
 export const SNAPSHOT_VERSION = 1;
 /** txid, index, amount, key hash, height, flags. */
 export const COIN_RECORD_BYTES = TXID_BYTES + 2 + 8 + KEY_HASH_BYTES + 4 + 1;
+// Offsets of a coin record's fields after its txid.
+const INDEX_AT = TXID_BYTES;
+const AMOUNT_AT = INDEX_AT + 2;
+const KEY_HASH_AT = AMOUNT_AT + 8;
+const HEIGHT_AT = KEY_HASH_AT + KEY_HASH_BYTES;
+const FLAGS_AT = HEIGHT_AT + 4;
 /** magic, version, genesis hash, tip hash, tip height, coin count. */
 const HEADER_BYTES = SNAPSHOT_MAGIC.length + 1 + HASH_BYTES + HASH_BYTES + 4 + 4;
+// Offsets of the header's fields after the magic.
+const VERSION_AT = SNAPSHOT_MAGIC.length;
+const GENESIS_AT = VERSION_AT + 1;
+const TIP_AT = GENESIS_AT + HASH_BYTES;
+const TIP_HEIGHT_AT = TIP_AT + HASH_BYTES;
+const COUNT_AT = TIP_HEIGHT_AT + 4;
 /** hash, parent hash, height, spent count. */
 const UNDO_HEADER_BYTES = HASH_BYTES + HASH_BYTES + 4 + 4;
 const CHECKSUM_BYTES = 32;
@@ -80,9 +92,13 @@ class FixedWriter {
   }
 }
 
+/** The txid (hex) and the output index of an outpoint key `<txid hex>:<index>`. */
+const txidHexOf = (key: string): string => key.slice(0, 2 * TXID_BYTES);
+const indexOf = (key: string): number => Number(key.slice(2 * TXID_BYTES + 1));
+
 function writeCoin(writer: FixedWriter, key: string, coin: Coin): void {
-  writer.hex(key.slice(0, 2 * TXID_BYTES), TXID_BYTES);
-  writer.u16(Number(key.slice(2 * TXID_BYTES + 1)));
+  writer.hex(txidHexOf(key), TXID_BYTES);
+  writer.u16(indexOf(key));
   writer.u64(coin.amount);
   writer.bytes(coin.keyHash);
   writer.u32(coin.height);
@@ -91,10 +107,11 @@ function writeCoin(writer: FixedWriter, key: string, coin: Coin): void {
 
 /** Outpoint keys in byte order of (txid, index): txid hex is fixed-width lower case. */
 function compareKeys(a: string, b: string): number {
-  const ta = a.slice(0, 2 * TXID_BYTES);
-  const tb = b.slice(0, 2 * TXID_BYTES);
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return Number(a.slice(2 * TXID_BYTES + 1)) - Number(b.slice(2 * TXID_BYTES + 1));
+  const ta = txidHexOf(a);
+  const tb = txidHexOf(b);
+  if (ta < tb) return -1;
+  if (ta > tb) return 1;
+  return indexOf(a) - indexOf(b);
 }
 
 /** The canonical snapshot of `ledger`'s state. */
@@ -124,21 +141,26 @@ export function encodeSnapshot(ledger: Ledger): Uint8Array {
   return new Uint8Array(writer.buffer.buffer, writer.buffer.byteOffset, writer.buffer.length);
 }
 
-/** Reads one coin record; `maxHeight` is the highest block it may come from. */
+/**
+ * Reads one coin record, whole (its count was checked against the bytes left); `maxHeight`
+ * is the highest block it may come from.
+ */
 function readCoin(
   reader: ByteReader,
   maxHeight: number,
   what: string,
 ): { txid: Uint8Array; index: number; key: string; coin: Coin } {
-  const txid = reader.bytes(TXID_BYTES, `${what} txid`);
-  const index = reader.u16(`${what} index`);
+  const record = reader.bytes(COIN_RECORD_BYTES, what);
+  const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
+  const txid = record.subarray(0, TXID_BYTES);
+  const index = view.getUint16(INDEX_AT);
   if (index >= MAX_TX_OUTPUTS) refuse(`${what}: output index must be 0 to ${MAX_TX_OUTPUTS - 1}, got ${index}`);
-  const amount = reader.u64(`${what} amount`);
+  const amount = view.getBigUint64(AMOUNT_AT);
   if (amount < 1n || amount > MAX_MONEY) refuse(`${what}: amount must be 1 to ${MAX_MONEY}, got ${amount}`);
-  const keyHash = reader.bytes(KEY_HASH_BYTES, `${what} key hash`);
-  const height = reader.u32(`${what} height`);
+  const keyHash = record.slice(KEY_HASH_AT, HEIGHT_AT);
+  const height = view.getUint32(HEIGHT_AT);
   if (height < 1 || height > maxHeight) refuse(`${what}: height must be 1 to ${maxHeight}, got ${height}`);
-  const flags = reader.u8(`${what} flags`);
+  const flags = view.getUint8(FLAGS_AT);
   if (flags !== 0 && flags !== FLAG_COINBASE) refuse(`${what}: unknown flags ${flags}`);
   const coin: Coin = { amount, keyHash, height, coinbase: flags === FLAG_COINBASE };
   return { txid, index, key: outpointKey(bytesToHex(txid), index), coin };
@@ -157,18 +179,24 @@ interface DecodedState {
   undo: UndoRecord[];
 }
 
-function readState(reader: ByteReader, genesisHash: Uint8Array, limits: Required<SnapshotLimits>): DecodedState {
-  if (!equalBytes(reader.bytes(SNAPSHOT_MAGIC.length, 'magic'), SNAPSHOT_MAGIC))
-    refuse('not a ledger snapshot (bad magic)');
-  const version = reader.u8('version');
+/** Reads the state from its fixed-size `header` and `reader` over the bytes after it. */
+function readState(
+  header: Uint8Array,
+  reader: ByteReader,
+  genesisHash: Uint8Array,
+  limits: Required<SnapshotLimits>,
+): DecodedState {
+  const fields = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  if (!equalBytes(header.subarray(0, VERSION_AT), SNAPSHOT_MAGIC)) refuse('not a ledger snapshot (bad magic)');
+  const version = fields.getUint8(VERSION_AT);
   if (version !== SNAPSHOT_VERSION) refuse(`unknown snapshot version ${version}`);
-  const genesis = reader.bytes(HASH_BYTES, 'genesis hash');
+  const genesis = header.subarray(GENESIS_AT, TIP_AT);
   if (!equalBytes(genesis, genesisHash)) refuse(`snapshot is of another network (genesis ${bytesToHex(genesis)})`);
-  const tip = bytesToHex(reader.bytes(HASH_BYTES, 'tip hash'));
-  const height = reader.u32('tip height');
+  const tip = bytesToHex(header.subarray(TIP_AT, TIP_HEIGHT_AT));
+  const height = fields.getUint32(TIP_HEIGHT_AT);
   if (height === 0 && tip !== bytesToHex(genesisHash)) refuse('a snapshot at height 0 must be at the genesis');
 
-  const count = reader.u32('coin count');
+  const count = fields.getUint32(COUNT_AT);
   if (count > limits.maxCoins) refuse(`${count} coins, at most ${limits.maxCoins}`);
   // Checked before allocating: a count the bytes left cannot hold is refused at once.
   if (count * COIN_RECORD_BYTES > reader.remaining) {
@@ -241,7 +269,9 @@ export function decodeSnapshot(
   if (!equalBytes(checksum, bytes.subarray(body.length))) {
     return { ok: false, reason: 'snapshot checksum does not match (truncated or damaged)' };
   }
-  const decoded = decodeRecord(body, (reader) => readState(reader, genesisHash, limits));
+  // The length check made room for the header: it is read from its fixed offsets.
+  const header = body.subarray(0, HEADER_BYTES);
+  const decoded = decodeRecord(body.subarray(HEADER_BYTES), (reader) => readState(header, reader, genesisHash, limits));
   if (!decoded.ok) return decoded;
   return { ok: true, value: Ledger.fromState(params, genesisHash, decoded.value, options) };
 }

@@ -208,8 +208,9 @@ export function powchainRules(params: NetworkParams, genesisHash: string): Powch
       const coinbase = decoded.value.transactions[0];
       if (coinbase?.kind !== 'coinbase') return undefined;
       // The tag, without the zero bytes of fast-layout padding.
+      // (At end 0, tag[-1] is undefined: the loop stops.)
       let end = coinbase.tag.length;
-      while (end > 0 && coinbase.tag[end - 1] === 0) end--;
+      while (coinbase.tag[end - 1] === 0) end--;
       try {
         return new TextDecoder('utf-8', { fatal: true }).decode(coinbase.tag.subarray(0, end));
       } catch {

@@ -41,8 +41,9 @@ export function seedRules(options: SeedRulesOptions = {}): SeedRules {
     checkWork: check,
     checkBlock: check,
     prefers(candidate: ChainLink, head: ChainLink): boolean {
-      if (candidate.height !== head.height) return candidate.height > head.height;
-      return tieBreak === 'random' && coinFlip();
+      return (
+        candidate.height > head.height || (candidate.height === head.height && tieBreak === 'random' && coinFlip())
+      );
     },
     nextTarget: () => target,
     template: (_parent, _now, tag) => ({ data: new TextEncoder().encode(tag), target }),
