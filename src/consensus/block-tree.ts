@@ -264,6 +264,9 @@ export class BlockTree {
     // (A block on the head has more work than it: every block's work is positive.)
     if (parent.chainWork + facts.work >= this.#head.chainWork) return false;
     const size = block.data.length;
+    // A shortcut (the answer below is the same), kept so that a block within the budget costs
+    // no walk over every side branch: this runs for each block a stranger sends.
+    if (!this.#overBudget(size, 1)) return false;
     let freeBytes = 0;
     let freeBlocks = 0;
     for (const root of this.#sideRoots) {
@@ -277,6 +280,9 @@ export class BlockTree {
   }
 
   #enforceSideBudget(keep: TreeEntry | undefined): TreeEntry[] {
+    // A shortcut (the loop below would evict nothing), kept so that each accepted block does not
+    // sort every side branch.
+    if (!this.#overBudget(0, 0)) return [];
     const keepRoot = keep && !this.isMain(keep) ? this.#sideRootOf(keep) : undefined;
     // Lowest fork first; among equal forks, the one accepted first.
     const victims = [...this.#sideRoots].filter((root) => root !== keepRoot).sort((a, b) => a.height - b.height);
