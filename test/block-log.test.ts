@@ -1,19 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { useTempDirs } from './helpers/temp-dirs.js';
 import { Block } from '../src/primitives/block.js';
 import { MAX_DATA_BYTES, MAX_TARGET } from '../src/primitives/limits.js';
 import { restoreTree } from '../src/consensus/block-tree.js';
@@ -25,18 +16,11 @@ import { MAX_PAYLOAD_BYTES } from '../src/store/log-format.js';
 const SEED = { network: 'seed', target: MAX_TARGET } as const;
 const HEADER = `powchain-blocks v1 target=${MAX_TARGET.toString(16)}\n`;
 
-const dirs: string[] = [];
+const tempDir = useTempDirs('powchain-log-');
 const logs: BlockLog[] = [];
 afterEach(() => {
   for (const log of logs.splice(0)) log.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'powchain-log-'));
-  dirs.push(dir);
-  return dir;
-}
 
 function open(dir: string) {
   const opened = BlockLog.open(dir);

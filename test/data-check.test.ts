@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDirs } from './helpers/temp-dirs.js';
 import { Block } from '../src/primitives/block.js';
 import { MAX_TARGET } from '../src/primitives/limits.js';
 import { BlockLog, BlockLogError } from '../src/store/block-log.js';
@@ -9,16 +9,7 @@ import { checkDataDir, repairDataDir } from '../src/store/data-check.js';
 import { type LogNetwork, MAX_PAYLOAD_BYTES, encodeRecords, headerFor } from '../src/store/log-format.js';
 import { powchainChain } from './helpers/powchain-chain.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'powchain-check-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs('powchain-check-');
 
 const SEED: LogNetwork = { network: 'seed', target: MAX_TARGET };
 /** Half of all hashes meet it: blocks that fail it are easy to make. */

@@ -6,30 +6,20 @@
 import {
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   readlinkSync,
   realpathSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDirs } from './helpers/temp-dirs.js';
 import { BlockLogError } from '../src/store/errors.js';
 import { SNAPSHOT_FILE, readSnapshotFile, writeSnapshotFile } from '../src/store/snapshot-file.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'powchain-snapshot-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs('powchain-snapshot-');
 
 /** The files this process holds open under `dir` (Linux: /proc/self/fd). */
 function openUnder(dir: string): string[] {

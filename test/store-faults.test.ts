@@ -6,9 +6,9 @@
  * failure path where a mutant could hide.)
  */
 import type * as fs from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { useTempDirs } from './helpers/temp-dirs.js';
 import { Block } from '../src/primitives/block.js';
 import { MAX_TARGET } from '../src/primitives/limits.js';
 import { BlockLog } from '../src/store/block-log.js';
@@ -60,7 +60,7 @@ vi.mock('node:fs', async (importOriginal) => {
 });
 
 // The real functions, for the test's own file work (imported after the mock: wrapped, but no fault is armed then).
-const { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync, openSync, closeSync, unlinkSync } =
+const { readFileSync, writeFileSync, existsSync, readdirSync, openSync, closeSync, unlinkSync } =
   await import('node:fs');
 
 const errno = (code: string, syscall = 'write'): NodeJS.ErrnoException =>
@@ -74,20 +74,13 @@ const fail = (name: string, code: string, times = Infinity): void => {
 };
 
 const SEED = { network: 'seed', target: MAX_TARGET } as const;
-const dirs: string[] = [];
+const tempDir = useTempDirs('powchain-faults-');
 const logs: BlockLog[] = [];
 afterEach(() => {
   faults.clear();
   calls.clear();
   for (const log of logs.splice(0)) log.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'powchain-faults-'));
-  dirs.push(dir);
-  return dir;
-}
 
 function chain(length: number): Block[] {
   const blocks = [new Block('Genesis', undefined, 1n)];

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useTempDirs } from './helpers/temp-dirs.js';
 import { NO_TRANSACTIONS } from '../src/api/routes.js';
 import { bytesToHex, hexToBytes } from '../src/primitives/bytes.js';
 import { decodeAddress, encodeAddress } from '../src/primitives/coin-address.js';
@@ -19,10 +19,9 @@ import { POWCHAIN_BIN, type CliResult } from './helpers/cli.js';
 const ROOT = 'a1'.repeat(32);
 const PAYEE = encodeAddress(new Uint8Array(20).fill(0x42));
 
-const dirs: string[] = [];
+const tempDir = useTempDirs('powchain-wallet-cli-');
 const servers: Server[] = [];
 afterEach(async () => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   await Promise.all(
     servers.splice(0).map(
       (server) =>
@@ -33,12 +32,6 @@ afterEach(async () => {
     ),
   );
 });
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'powchain-wallet-cli-'));
-  dirs.push(dir);
-  return dir;
-}
 
 /** Runs `powchain wallet ...` with HOME set to `home` and the given environment (no passphrase unless given). */
 function wallet(args: string[], options: { home?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
